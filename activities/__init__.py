@@ -1,0 +1,1 @@
+"""Activities: activities and tasks on any record, reminders, the in-app inbox and its delivery outbox."""

@@ -1,0 +1,71 @@
+"""Customers: accounts (companies) and their contacts, shared by every stage."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ltc.access import Visibility
+from ltc.audit import audited
+from org.models import Region
+
+
+class CompanySize(models.TextChoices):
+    MICRO = "micro", _("1–19 employees")
+    SMALL = "small", _("20–99 employees")
+    MEDIUM = "medium", _("100–499 employees")
+    LARGE = "large", _("500–1999 employees")
+    ENTERPRISE = "enterprise", _("2000+ employees")
+
+
+@audited()
+class Account(models.Model):
+    """A customer company. Its owner is the rep responsible for it."""
+
+    name = models.CharField(_("company name"), max_length=200)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    size = models.CharField(_("company size"), max_length=16, choices=CompanySize.choices, blank=True)
+    region = models.CharField(_("region"), max_length=16, choices=Region.choices, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        indexes = [models.Index(fields=["owner", "-created_at"]), models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audited()
+class Contact(models.Model):
+    """A person at a customer company."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Finance sees every customer: invoices and payments are addressed to them.
+ACCOUNT_VISIBILITY = Visibility(owner="owner_id", finance=True)
+CONTACT_VISIBILITY = Visibility(owner="account__owner_id", finance=True)

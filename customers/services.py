@@ -1,0 +1,51 @@
+"""Every write to accounts and contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from customers.models import Account, Contact
+from ltc.audit import acting_as
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: Any,
+    name: str,
+    owner: Any,
+    industry: str = "",
+    size: str = "",
+    region: str = "",
+    city: str = "",
+    website: str = "",
+) -> Account:
+    """Create an account owned by ``owner`` (the actor, when a rep adds their own)."""
+    with acting_as(actor):
+        return Account.objects.create(
+            name=name.strip(),
+            owner=owner,
+            industry=industry.strip(),
+            size=size,
+            region=region,
+            city=city.strip(),
+            website=website.strip(),
+        )
+
+
+@transaction.atomic
+def contact_create(
+    *, actor: Any, account: Account, name: str, title: str = "", phone: str = "", email: str = ""
+) -> Contact:
+    """Create a contact at ``account``; the contact belongs to the account's owner."""
+    with acting_as(actor):
+        return Contact.objects.create(
+            account=account,
+            owner=account.owner,
+            name=name.strip(),
+            title=title.strip(),
+            phone=phone.strip(),
+            email=email.strip().lower(),
+        )

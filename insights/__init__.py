@@ -1,0 +1,1 @@
+"""Dashboards: read-only dashboards, targets, the forecast and the review pack."""

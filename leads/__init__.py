@@ -1,0 +1,1 @@
+"""Leads: leads, sources and campaigns, the grading rubric, assignment and follow-up cadences."""

@@ -1,0 +1,49 @@
+"""The Celery application: one broker (Redis), one beat with a static schedule, a worker heartbeat."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from celery import Celery, bootsteps
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltc.settings.dev")
+
+app = Celery("ltc")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Each app adds its periodic work here as it lands (a static schedule: one beat, no database scheduler).
+app.conf.beat_schedule = {}
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Write the time into Redis every few seconds while the worker's consumer runs; /healthz reads it."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        self.tref: Any = None
+
+    def start(self, worker: Any) -> None:
+        from django.conf import settings
+
+        self.tref = worker.timer.call_repeatedly(settings.WORKER_HEARTBEAT_SECONDS, beat_now, priority=10)
+        beat_now()
+
+    def stop(self, worker: Any) -> None:
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+
+def beat_now() -> None:
+    from django.conf import settings
+
+    from ltc.health import redis_client
+
+    redis_client().set(settings.WORKER_HEARTBEAT_KEY, f"{time.time():.3f}", ex=settings.WORKER_HEARTBEAT_STALE_AFTER * 10)
+
+
+app.steps["worker"].add(Heartbeat)

@@ -1,0 +1,82 @@
+"""Money is Decimal from the database to the page, never float.
+
+Amounts are rounded half-up to the currency's minor unit (the fen for CNY) only when stored or shown.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import models
+
+# Digits and places for every money column: up to 10^16 in the largest unit, to the fen.
+MAX_DIGITS = 18
+DECIMAL_PLACES = 2
+
+CURRENCIES: dict[str, tuple[str, int]] = {
+    # code: (symbol, minor-unit digits)
+    "CNY": ("¥", 2),
+    "USD": ("$", 2),
+    "EUR": ("€", 2),
+    "HKD": ("HK$", 2),
+    "JPY": ("JP¥", 0),
+    "GBP": ("£", 2),
+    "SGD": ("S$", 2),
+}
+CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
+
+
+def default_currency() -> str:
+    return str(getattr(settings, "DEFAULT_CURRENCY", "CNY"))
+
+
+def to_decimal(value: object) -> Decimal:
+    """Parse a user or file value into a Decimal; refuses floats, which cannot hold money exactly."""
+    if isinstance(value, float):
+        raise TypeError("Money must not be a float; pass a Decimal, int or string.")
+    if isinstance(value, Decimal):
+        return value
+    try:
+        text = str(value).strip().replace(",", "").replace("，", "")
+        result = Decimal(text)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"Not an amount: {value!r}") from exc
+    if not result.is_finite():
+        raise ValueError(f"Not an amount: {value!r}")
+    return result
+
+
+def quantize(amount: Decimal, currency: str | None = None) -> Decimal:
+    """Round half-up to the currency's minor unit."""
+    digits = CURRENCIES.get(currency or default_currency(), ("", 2))[1]
+    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal | int | str | None, currency: str | None = None) -> str:
+    """``¥1,234.50``; a negative amount as ``-¥1,234.50``; an unknown currency as ``1,234.50 XYZ``."""
+    if amount is None or amount == "":
+        return ""
+    code = currency or default_currency()
+    value = quantize(to_decimal(amount), code)
+    symbol, digits = CURRENCIES.get(code, ("", 2))
+    body = f"{abs(value):,.{digits}f}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {code}"
+
+
+class MoneyField(models.DecimalField):
+    """A DecimalField with the project's precision for money."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class CurrencyField(models.CharField):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("choices", CURRENCY_CHOICES)
+        kwargs.setdefault("default", default_currency)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
