@@ -17,3 +17,6 @@ CACHES["default"]["KEY_PREFIX"] = "ltc-test"  # noqa: F405
 WORKER_HEARTBEAT_KEY = "ltc-test:celery:worker-heartbeat"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Serve static files from the source folders, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
