@@ -48,16 +48,16 @@ class Org:
 
 @pytest.fixture
 def org(db) -> Org:
-    sales = TeamFactory(name="销售中心")
-    team_a = TeamFactory(name="A 组", parent=sales)
-    team_sub = TeamFactory(name="A1 子组", parent=team_a)
-    team_b = TeamFactory(name="B 组", parent=sales)
-    back_office = TeamFactory(name="职能部门")
+    sales = TeamFactory.create(name="销售中心")
+    team_a = TeamFactory.create(name="A 组", parent=sales)
+    team_sub = TeamFactory.create(name="A1 子组", parent=team_a)
+    team_b = TeamFactory.create(name="B 组", parent=sales)
+    back_office = TeamFactory.create(name="职能部门")
 
     def person(username: str, *roles: tuple[Team, str]) -> User:
-        user = UserFactory(username=username)
+        user = UserFactory.create(username=username)
         for team, role in roles:
-            MembershipFactory(user=user, team=team, role=role)
+            MembershipFactory.create(user=user, team=team, role=role)
         return user
 
     return Org(
@@ -90,8 +90,8 @@ class OrgAccounts:
 def org_accounts(org: Org) -> OrgAccounts:
     """One account per relation, seen from ``org.rep``."""
     return OrgAccounts(
-        own=AccountFactory(name="自己的客户", owner=org.rep),
-        teammates=AccountFactory(name="同组的客户", owner=org.teammate),
-        sub_teams=AccountFactory(name="子组的客户", owner=org.sub_rep),
-        other_teams=AccountFactory(name="别组的客户", owner=org.other_rep),
+        own=AccountFactory.create(name="自己的客户", owner=org.rep),
+        teammates=AccountFactory.create(name="同组的客户", owner=org.teammate),
+        sub_teams=AccountFactory.create(name="子组的客户", owner=org.sub_rep),
+        other_teams=AccountFactory.create(name="别组的客户", owner=org.other_rep),
     )

@@ -1,1 +1,1 @@
-"""Contracts: contracts with their review, approvals, payment plan and amendments, and orders with the hand-off to delivery."""
+"""Contracts: review, approvals, payment plan and amendments; orders and the hand-off to delivery."""

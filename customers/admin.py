@@ -9,7 +9,6 @@ class ContactInline(admin.TabularInline):
     fields = ["name", "title", "phone", "email", "owner"]
 
 
-
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "industry", "size", "region", "city", "owner", "created_at"]

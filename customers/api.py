@@ -17,7 +17,7 @@ from org.models import Region
 
 
 class AccountOutput(serializers.ModelSerializer):
-    owner = serializers.StringRelatedField()
+    owner: serializers.Field = serializers.StringRelatedField()
     owner_id = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -46,12 +46,8 @@ class AuditEntry:
 
 def record_history(obj: Model, *, limit: int = 50) -> list[AuditEntry]:
     """The audit events of one record, newest first, with the acting user and the fields changed."""
-    events = list(
-        pghistory.models.Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit]
-    )
-    actor_ids = {
-        int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user") is not None
-    }
+    events = list(pghistory.models.Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
+    actor_ids = {int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user") is not None}
     actors = get_user_model()._default_manager.in_bulk(actor_ids)
     entries = []
     for event in events:

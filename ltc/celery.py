@@ -43,7 +43,9 @@ def beat_now() -> None:
 
     from ltc.health import redis_client
 
-    redis_client().set(settings.WORKER_HEARTBEAT_KEY, f"{time.time():.3f}", ex=settings.WORKER_HEARTBEAT_STALE_AFTER * 10)
+    redis_client().set(
+        settings.WORKER_HEARTBEAT_KEY, f"{time.time():.3f}", ex=settings.WORKER_HEARTBEAT_STALE_AFTER * 10
+    )
 
 
 app.steps["worker"].add(Heartbeat)

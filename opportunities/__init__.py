@@ -1,1 +1,1 @@
-"""Opportunities: pipelines, stages and quality gates, opportunities and their iron triangle, products, price books and quotes."""
+"""Opportunities: pipelines, stages and quality gates, the iron triangle, products, price books, quotes."""

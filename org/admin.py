@@ -59,7 +59,7 @@ class TeamAdmin(admin.ModelAdmin):
         if change:
             try:
                 services.team_update(
-                    actor=request.user,
+                    actor=request.user,  # type: ignore[arg-type]
                     team=obj,
                     name=data["name"],
                     name_en=data["name_en"],
@@ -70,7 +70,7 @@ class TeamAdmin(admin.ModelAdmin):
                 messages.error(request, exc.message)
         else:
             created = services.team_create(
-                actor=request.user,
+                actor=request.user,  # type: ignore[arg-type]
                 name=data["name"],
                 name_en=data["name_en"],
                 parent=data["parent"],

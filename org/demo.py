@@ -5,7 +5,7 @@ from __future__ import annotations
 from org import services
 from org.models import Membership, Region, RepLevel, Role, Team, User
 
-DEMO_PASSWORD = "ltc-demo"
+DEMO_PASSWORD = "ltc-demo"  # noqa: S105 - the published demo password, printed by make run
 
 # (name, English name, parent name, region)
 TEAMS: list[tuple[str, str, str | None, str]] = [
@@ -28,7 +28,14 @@ PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str]]]] = [
     ("zhao.min", "赵敏", "zhao.min@demo.ltc", RepLevel.SENIOR, Region.EAST, [("华东大区", Role.MANAGER)]),
     ("li.lei", "李雷", "li.lei@demo.ltc", RepLevel.SENIOR, Region.EAST, [("华东大区", Role.REP)]),
     ("han.meimei", "韩梅梅", "han.meimei@demo.ltc", RepLevel.REGULAR, Region.EAST, [("华东大区", Role.REP)]),
-    ("xu.jing", "徐静", "xu.jing@demo.ltc", RepLevel.REGULAR, Region.EAST, [("上海一组", Role.MANAGER), ("上海一组", Role.REP)]),
+    (
+        "xu.jing",
+        "徐静",
+        "xu.jing@demo.ltc",
+        RepLevel.REGULAR,
+        Region.EAST,
+        [("上海一组", Role.MANAGER), ("上海一组", Role.REP)],
+    ),
     ("chen.jie", "陈杰", "chen.jie@demo.ltc", RepLevel.JUNIOR, Region.EAST, [("上海一组", Role.REP)]),
     ("zhou.tao", "周涛", "zhou.tao@demo.ltc", RepLevel.SENIOR, Region.SOUTH, [("华南大区", Role.MANAGER)]),
     ("liu.yang", "刘洋", "liu.yang@demo.ltc", RepLevel.SENIOR, Region.SOUTH, [("华南大区", Role.REP)]),
@@ -36,9 +43,30 @@ PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str]]]] = [
     ("sun.wei", "孙伟", "sun.wei@demo.ltc", RepLevel.SENIOR, Region.NORTH, [("华北大区", Role.MANAGER)]),
     ("zhang.wei", "张伟", "zhang.wei@demo.ltc", RepLevel.REGULAR, Region.NORTH, [("华北大区", Role.REP)]),
     ("wang.fang", "王芳", "wang.fang@demo.ltc", RepLevel.JUNIOR, Region.NORTH, [("华北大区", Role.REP)]),
-    ("emma.clark", "Emma Clark", "emma.clark@demo.ltc", RepLevel.SENIOR, Region.INTERNATIONAL, [("国际业务部", Role.MANAGER)]),
-    ("james.wilson", "James Wilson", "james.wilson@demo.ltc", RepLevel.SENIOR, Region.INTERNATIONAL, [("国际业务部", Role.REP)]),
-    ("olivia.chen", "Olivia Chen", "olivia.chen@demo.ltc", RepLevel.JUNIOR, Region.INTERNATIONAL, [("国际业务部", Role.REP)]),
+    (
+        "emma.clark",
+        "Emma Clark",
+        "emma.clark@demo.ltc",
+        RepLevel.SENIOR,
+        Region.INTERNATIONAL,
+        [("国际业务部", Role.MANAGER)],
+    ),
+    (
+        "james.wilson",
+        "James Wilson",
+        "james.wilson@demo.ltc",
+        RepLevel.SENIOR,
+        Region.INTERNATIONAL,
+        [("国际业务部", Role.REP)],
+    ),
+    (
+        "olivia.chen",
+        "Olivia Chen",
+        "olivia.chen@demo.ltc",
+        RepLevel.JUNIOR,
+        Region.INTERNATIONAL,
+        [("国际业务部", Role.REP)],
+    ),
     ("gao.feng", "高峰", "gao.feng@demo.ltc", "", "", [("解决方案部", Role.PRESALES)]),
     ("sophia.li", "Sophia Li", "sophia.li@demo.ltc", "", "", [("解决方案部", Role.PRESALES)]),
     ("ma.jun", "马军", "ma.jun@demo.ltc", "", "", [("交付中心", Role.DELIVERY)]),

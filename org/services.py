@@ -15,16 +15,16 @@ TEAM_CYCLE = "team_cycle"
 
 
 @transaction.atomic
-def team_create(*, actor: User | None, name: str, name_en: str = "", parent: Team | None = None, region: str = "") -> Team:
+def team_create(
+    *, actor: User | None, name: str, name_en: str = "", parent: Team | None = None, region: str = ""
+) -> Team:
     """Create a team, optionally below ``parent``."""
     with acting_as(actor):
         return Team.objects.create(name=name, name_en=name_en, parent=parent, region=region)
 
 
 @transaction.atomic
-def team_update(
-    *, actor: User | None, team: Team, name: str, name_en: str, parent: Team | None, region: str
-) -> Team:
+def team_update(*, actor: User | None, team: Team, name: str, name_en: str, parent: Team | None, region: str) -> Team:
     """Rename or move a team. Refuses a parent that is the team itself or one of its descendants."""
     team = Team.objects.select_for_update().get(pk=team.pk)
     if parent is not None and parent.pk in team_subtree_ids(team_ids=[team.pk]):

@@ -1,1 +1,4 @@
-"""Cash collection: invoices, payments and their allocation, write-offs, aging and DSO (回款; not named `collections`, which the standard library owns)."""
+"""Cash collection (回款): invoices, payments, allocation, write-offs, aging, DSO.
+
+Not named ``collections``: the standard library owns that name.
+"""

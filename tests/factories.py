@@ -11,7 +11,7 @@ from org.models import Membership, Team, User
 factory.Faker._DEFAULT_LOCALE = "zh_CN"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -22,7 +22,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password("pass-word-123")
 
 
-class TeamFactory(DjangoModelFactory):
+class TeamFactory(DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
@@ -30,7 +30,7 @@ class TeamFactory(DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Team {n}")
 
 
-class MembershipFactory(DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -39,7 +39,7 @@ class MembershipFactory(DjangoModelFactory):
     role = "rep"
 
 
-class AccountFactory(DjangoModelFactory):
+class AccountFactory(DjangoModelFactory[Account]):
     class Meta:
         model = Account
 
@@ -49,7 +49,7 @@ class AccountFactory(DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
 
 
-class ContactFactory(DjangoModelFactory):
+class ContactFactory(DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 

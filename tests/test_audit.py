@@ -55,7 +55,9 @@ def test_timeline_shows_on_the_record_page(org):
     client = Client()
     client.force_login(org.rep)
 
-    html = client.get(reverse("customers:account_detail", args=[account.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(
+        reverse("customers:account_detail", args=[account.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
 
     assert "History" in html
     assert "<del>合肥</del> → <ins>芜湖</ins>" in html
@@ -70,4 +72,3 @@ def test_request_writes_are_attributed_to_the_signed_in_user(org):
 
     history = record_history(Account.objects.get(pk=response.json()["id"]))
     assert [(e.label, e.actor) for e in history] == [("insert", org.rep)]
-

@@ -9,7 +9,13 @@ from org.models import Membership, Role, Team, User
 
 
 def counts() -> tuple[int, ...]:
-    return (User.objects.count(), Team.objects.count(), Membership.objects.count(), Account.objects.count(), Contact.objects.count())
+    return (
+        User.objects.count(),
+        Team.objects.count(),
+        Membership.objects.count(),
+        Account.objects.count(),
+        Contact.objects.count(),
+    )
 
 
 def test_demo_builds_a_company_with_every_role_and_is_idempotent(db):

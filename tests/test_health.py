@@ -31,7 +31,19 @@ def test_a_real_worker_makes_health_green(db, no_heartbeat):
     assert before.json()["checks"]["celery_worker"] == {"ok": False, "detail": "no heartbeat"}
     # when a Celery worker starts against the same Redis
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ltc", "worker", "--pool=solo", "-l", "warning", "--without-mingle", "--without-gossip"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ltc",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "warning",
+            "--without-mingle",
+            "--without-gossip",
+        ],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "ltc.settings.test"},
         stdout=subprocess.DEVNULL,

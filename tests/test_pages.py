@@ -44,7 +44,9 @@ def test_a_wrong_password_is_refused_with_a_message(org):
     assert "用户名和密码不匹配" in response.content.decode()
 
 
-@pytest.mark.parametrize(("language", "stages", "home"), [("zh-hans", STAGES_ZH, "工作台"), ("en", STAGES_EN, "Workbench")])
+@pytest.mark.parametrize(
+    ("language", "stages", "home"), [("zh-hans", STAGES_ZH, "工作台"), ("en", STAGES_EN, "Workbench")]
+)
 @pytest.mark.parametrize("role", ["rep", "manager", "presales", "delivery", "finance", "admin"])
 def test_every_role_sees_the_shell_with_six_stages(org, role, language, stages, home):
     response = signed_in(getattr(org, role), language).get(reverse("home"))
@@ -90,7 +92,11 @@ def test_every_page_carries_a_strict_content_security_policy(org):
 
 def test_pages_have_no_inline_script_or_style(org, org_accounts):
     client = signed_in(org.manager, "en")
-    for url in [reverse("home"), reverse("customers:account_list"), reverse("customers:account_detail", args=[org_accounts.own.pk])]:
+    for url in [
+        reverse("home"),
+        reverse("customers:account_list"),
+        reverse("customers:account_detail", args=[org_accounts.own.pk]),
+    ]:
         html = client.get(url).content.decode()
         assert "<style" not in html, url
         assert " style=" not in html, url
@@ -101,7 +107,11 @@ def test_pages_have_no_inline_script_or_style(org, org_accounts):
 def test_static_files_are_vendored_not_from_a_cdn(org):
     html = signed_in(org.rep, "en").get(reverse("home")).content.decode()
 
-    for asset in ["vendor/bootstrap/bootstrap.min.css", "vendor/bootstrap/bootstrap.bundle.min.js", "vendor/htmx/htmx.min.js"]:
+    for asset in [
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/bootstrap/bootstrap.bundle.min.js",
+        "vendor/htmx/htmx.min.js",
+    ]:
         assert f"/static/{asset}" in html
     assert "https://" not in html.split("</head>")[0]
 

@@ -11,8 +11,7 @@ from org.services import membership_add, team_create, team_update
 
 def test_a_team_cannot_move_below_its_own_sub_team(org):
     # given A 组 with its sub-team A1
-    before = Team.objects.values_list("pk", "parent_id").order_by("pk")
-    before = list(before)
+    before = list(Team.objects.values_list("pk", "parent_id").order_by("pk"))
     # when A is moved below A1
     with pytest.raises(DomainError) as refused:
         team_update(actor=org.admin, team=org.team_a, name="A 组", name_en="", parent=org.team_sub, region="")
@@ -51,9 +50,12 @@ def test_an_unknown_role_is_refused(org):
 
 def test_a_person_may_hold_several_roles_and_the_scope_follows(org):
     # given a rep who also becomes the manager of team B
-    assert profile_for(org.rep).owner_ids == {org.rep.pk}
+    before = profile_for(org.rep)
+    assert before is not None
+    assert before.owner_ids == {org.rep.pk}
     membership_add(actor=org.admin, user=org.rep, team=org.team_b, role=Role.MANAGER)
     # then their scope widens at once to B's members
     profile = profile_for(org.rep)
+    assert profile is not None
     assert profile.roles == {"rep", "manager"}
     assert profile.owner_ids == {org.rep.pk, org.other_rep.pk}

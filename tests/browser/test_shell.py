@@ -1,4 +1,4 @@
-"""A person signs in through the real page in Chromium, sees the shell in Chinese and English, on a desktop and a phone."""
+"""Sign in through the real page in Chromium; the shell in Chinese and English, on a desktop and a phone."""
 
 from __future__ import annotations
 
