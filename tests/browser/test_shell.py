@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -51,8 +53,11 @@ def test_sign_in_and_see_the_shell_in_both_languages(page: Page, live_server, ma
     # switch to English through the menu (on a phone the menu is collapsed first)
     if viewport is PHONE:
         page.get_by_role("button", name="展开导航").click()
+        expect(page.locator("#ltc-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.locator("#ltc-language-menu").click()
-    page.get_by_role("button", name="English").click()
+    english = page.get_by_role("button", name="English")
+    expect(english).to_be_visible()
+    english.click()
     expect(page).to_have_title("Workbench · Lead to Cash")
     expect(page.locator(".ltc-chain-label")).to_have_text(
         ["Leads", "Opportunities", "Quotes", "Contracts", "Orders", "Cash collection"]
