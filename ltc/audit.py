@@ -32,6 +32,7 @@ def acting_as(actor: Any, **extra: Any) -> Iterator[None]:
 @dataclass(frozen=True)
 class Change:
     field: str
+    label: str  # the field's verbose name, in the current language
     before: Any
     after: Any
 
@@ -49,12 +50,13 @@ def record_history(obj: Model, *, limit: int = 50) -> list[AuditEntry]:
     events = list(pghistory.models.Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
     actor_ids = {int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user") is not None}
     actors = get_user_model()._default_manager.in_bulk(actor_ids)
+    labels = {f.attname: str(getattr(f, "verbose_name", f.name)) for f in type(obj)._meta.concrete_fields}
     entries = []
     for event in events:
         context = event.pgh_context or {}
         diff = event.pgh_diff or {}
         changes = tuple(
-            Change(field=name, before=values[0], after=values[1])
+            Change(field=name, label=labels.get(name, name), before=values[0], after=values[1])
             for name, values in sorted(diff.items())
             if name not in HIDDEN_FIELDS
         )

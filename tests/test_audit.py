@@ -60,7 +60,7 @@ def test_timeline_shows_on_the_record_page(org):
     ).content.decode()
 
     assert "History" in html
-    assert "<del>合肥</del> → <ins>芜湖</ins>" in html
+    assert '<span class="fw-semibold">city</span>: <del>合肥</del> → <ins>芜湖</ins>' in html
     assert html.count('class="ltc-timeline-entry"') == 2
 
 
