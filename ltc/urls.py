@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -12,6 +13,10 @@ from rest_framework.routers import DefaultRouter
 from customers.api import AccountViewSet
 from ltc import views
 from org.api import MeApi
+
+admin.site.site_header = _("LTC CRM administration")
+admin.site.site_title = _("LTC CRM")
+admin.site.index_title = _("Organisation and settings")
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
