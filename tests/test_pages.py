@@ -131,3 +131,10 @@ def test_the_account_list_searches(org, org_accounts):
     response = signed_in(org.admin, "en").get(reverse("customers:account_list"), {"q": "同组"})
 
     assert [a.name for a in response.context["page"]] == ["同组的客户"]
+
+
+def test_browsers_asking_for_favicon_ico_get_the_svg(db):
+    response = Client().get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
