@@ -29,6 +29,8 @@ class Account(models.Model):
     region = models.CharField(_("region"), max_length=16, choices=Region.choices, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
+    # Duplicate key: the company name folded (width, case, spaces); see customers.normalise.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="accounts"
     )
@@ -53,6 +55,10 @@ class Contact(models.Model):
     title = models.CharField(_("title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # Duplicate keys (customers.normalise): phone without +86 and separators, lower-case email, folded name.
+    phone_key = models.CharField(max_length=32, db_index=True, editable=False, default="")
+    email_key = models.CharField(max_length=254, db_index=True, editable=False, default="")
+    name_key = models.CharField(max_length=100, editable=False, default="")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="contacts"
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from customers.models import Account, Contact
+from customers.normalise import email_key, phone_key, text_key
 from ltc.audit import acting_as
 
 
@@ -26,6 +27,7 @@ def account_create(
     with acting_as(actor):
         return Account.objects.create(
             name=name.strip(),
+            name_key=text_key(name),
             owner=owner,
             industry=industry.strip(),
             size=size,
@@ -48,4 +50,7 @@ def contact_create(
             title=title.strip(),
             phone=phone.strip(),
             email=email.strip().lower(),
+            phone_key=phone_key(phone),
+            email_key=email_key(email),
+            name_key=text_key(name),
         )

@@ -43,11 +43,14 @@ class Visibility:
     """How a model's records relate to people.
 
     owner: path to the owning user's id field (``"owner_id"``, ``"opportunity__owner_id"``).
+    team: path to the id of the team a record is routed to (an unassigned lead waits in its team's pool);
+        managers of that team, or of a team above it, see it.
     members: paths to user ids of people working on the record (the deal team), who see it too.
     finance: finance sees every record of this model.
     """
 
     owner: str = "owner_id"
+    team: str | None = None
     members: tuple[str, ...] = field(default_factory=tuple)
     finance: bool = False
 
@@ -89,6 +92,8 @@ def visible(queryset: QuerySet[M], user: Any, rule: Visibility) -> QuerySet[M]:
     if profile.sees_all or (rule.finance and profile.finance):
         return queryset
     condition = Q(**{f"{rule.owner}__in": sorted(profile.owner_ids)})
+    if rule.team and profile.managed_team_ids:
+        condition |= Q(**{f"{rule.team}__in": sorted(profile.managed_team_ids)})
     model = queryset.model
     for path in rule.members:
         # A subquery rather than a join: a deal with several team members must not repeat.

@@ -1,0 +1,190 @@
+"""The grading standard as data: rules give points, thresholds give the grade. Pure functions, no database.
+
+A rule is ``{"field": "budget", "op": "eq", "value": "confirmed", "points": 20, "label": "预算已确认",
+"label_en": "Budget confirmed"}``. Operators: ``eq`` (equal), ``in`` (one of a list), ``present`` (not empty).
+Text fields (industry) compare width- and case-folded, so "软件" and "软件 " and "ＳａａＳ"/"saas" match.
+Thresholds are the least score for A, B and C (A > B > C); anything lower is D.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from customers.models import CompanySize
+from customers.normalise import text_key
+from leads.models import Budget, Intent, Timeline
+from org.models import Region
+
+# field → allowed values (None: free text)
+FIELDS: dict[str, list[str] | None] = {
+    "size": list(CompanySize.values),
+    "industry": None,
+    "intent": list(Intent.values),
+    "budget": list(Budget.values),
+    "timeline": list(Timeline.values),
+    "region": list(Region.values),
+    "source": None,  # the source's code
+}
+OPS = ("eq", "in", "present")
+MAX_POINTS = 1000
+
+
+@dataclass(frozen=True)
+class Result:
+    score: int
+    grade: str
+    explanation: list[dict[str, Any]]  # [{"label", "label_en", "points"}], in rule order
+
+
+def rubric_errors(rules: Any, thresholds: Any) -> list[str]:
+    """Every reason the rubric cannot be used, in words for the administrator; empty when it parses."""
+    errors: list[str] = []
+    if not isinstance(rules, list) or not rules:
+        return ["rules must be a non-empty list"]
+    for number, rule in enumerate(rules, start=1):
+        where = f"rule {number}"
+        if not isinstance(rule, dict):
+            errors.append(f"{where}: not an object")
+            continue
+        field, op, value, points = rule.get("field"), rule.get("op"), rule.get("value"), rule.get("points")
+        if field not in FIELDS:
+            errors.append(f"{where}: unknown field {field!r} (one of {', '.join(FIELDS)})")
+            continue
+        if op not in OPS:
+            errors.append(f"{where}: unknown op {op!r} (one of {', '.join(OPS)})")
+            continue
+        if not isinstance(points, int) or isinstance(points, bool) or abs(points) > MAX_POINTS:
+            errors.append(f"{where}: points must be a whole number between -{MAX_POINTS} and {MAX_POINTS}")
+        if not str(rule.get("label", "")).strip():
+            errors.append(f"{where}: a label is needed to explain the points")
+        allowed = FIELDS[field]
+        if op == "eq":
+            if not isinstance(value, str) or not value:
+                errors.append(f"{where}: eq needs a text value")
+            elif allowed is not None and value not in allowed:
+                errors.append(f"{where}: {value!r} is not a value of {field} ({', '.join(allowed)})")
+        elif op == "in":
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+                errors.append(f"{where}: in needs a non-empty list of texts")
+            elif allowed is not None and (unknown := [v for v in value if v not in allowed]):
+                errors.append(f"{where}: {', '.join(map(repr, unknown))} not values of {field}")
+    if not isinstance(thresholds, dict) or set(thresholds) != {"A", "B", "C"}:
+        errors.append("thresholds must give the least score for A, B and C")
+    elif not all(isinstance(v, int) and not isinstance(v, bool) for v in thresholds.values()):
+        errors.append("thresholds must be whole numbers")
+    elif not thresholds["A"] > thresholds["B"] > thresholds["C"]:
+        errors.append("thresholds must fall from A to B to C")
+    return errors
+
+
+def _matches(rule: Mapping[str, Any], actual: str) -> bool:
+    field, op, value = rule["field"], rule["op"], rule.get("value")
+    if op == "present":
+        return bool(actual.strip())
+    values: list[str] = list(value or []) if op == "in" else [str(value)]
+    if FIELDS[field] is None:  # free text: fold before comparing
+        actual, values = text_key(actual), [text_key(v) for v in values]
+    return actual in values
+
+
+def grade_for(score: int, thresholds: Mapping[str, int]) -> str:
+    for grade in ("A", "B", "C"):
+        if score >= thresholds[grade]:
+            return grade
+    return "D"
+
+
+def evaluate(inputs: Mapping[str, str], rules: list[dict[str, Any]], thresholds: Mapping[str, int]) -> Result:
+    """Score ``inputs`` (field → value) by the rules; every rule that matched is in the explanation."""
+    explanation = []
+    score = 0
+    for rule in rules:
+        if _matches(rule, inputs.get(rule["field"], "") or ""):
+            score += rule["points"]
+            explanation.append(
+                {"label": rule["label"], "label_en": rule.get("label_en") or rule["label"], "points": rule["points"]}
+            )
+    return Result(score=score, grade=grade_for(score, thresholds), explanation=explanation)
+
+
+# Version 1 of the standard, installed by a migration; administrators add versions from there.
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {
+        "field": "size",
+        "op": "in",
+        "value": ["large", "enterprise"],
+        "points": 20,
+        "label": "公司规模 500 人以上",
+        "label_en": "Company of 500+ people",
+    },
+    {
+        "field": "size",
+        "op": "eq",
+        "value": "medium",
+        "points": 10,
+        "label": "公司规模 100–499 人",
+        "label_en": "Company of 100–499 people",
+    },
+    {
+        "field": "industry",
+        "op": "in",
+        "value": [
+            "智能制造",
+            "机械制造",
+            "电子制造",
+            "软件",
+            "医疗器械",
+            "新能源",
+            "manufacturing",
+            "software",
+            "technology",
+        ],
+        "points": 15,
+        "label": "目标行业",
+        "label_en": "Target industry",
+    },
+    {"field": "intent", "op": "eq", "value": "high", "points": 25, "label": "意向强烈", "label_en": "High intent"},
+    {
+        "field": "intent",
+        "op": "eq",
+        "value": "medium",
+        "points": 10,
+        "label": "有一定意向",
+        "label_en": "Medium intent",
+    },
+    {
+        "field": "budget",
+        "op": "eq",
+        "value": "confirmed",
+        "points": 20,
+        "label": "预算已确认",
+        "label_en": "Budget confirmed",
+    },
+    {
+        "field": "budget",
+        "op": "eq",
+        "value": "planned",
+        "points": 10,
+        "label": "预算在规划中",
+        "label_en": "Budget planned",
+    },
+    {
+        "field": "timeline",
+        "op": "eq",
+        "value": "1m",
+        "points": 20,
+        "label": "一个月内采购",
+        "label_en": "Buying within a month",
+    },
+    {
+        "field": "timeline",
+        "op": "eq",
+        "value": "3m",
+        "points": 10,
+        "label": "三个月内采购",
+        "label_en": "Buying within three months",
+    },
+]
+DEFAULT_THRESHOLDS = {"A": 70, "B": 45, "C": 20}
