@@ -8,6 +8,9 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from activities.hooks import on_activity_done
+        from leads.importers import LEAD_IMPORT
         from leads.services import lead_touched
+        from ltc.importer import register
 
         on_activity_done(lead_touched)
+        register(LEAD_IMPORT)

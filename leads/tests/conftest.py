@@ -3,10 +3,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from leads.models import Source
 from org.models import Role, Team, User
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted word for word, in English; the Chinese ones are the catalogue's business.
+    with translation.override("en"):
+        yield
 
 
 @dataclass
