@@ -6,13 +6,17 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt requirements-embedded.txt
 ARGS ?=
 
-.PHONY: run test venv chromium check lint types vendor clean
+.PHONY: run test bench venv chromium check lint types vendor clean
 
 run: $(STAMP)
 	$(PY) -m ltc.launcher run
 
 test: $(STAMP) chromium
 	$(PY) -m ltc.launcher test $(ARGS)
+
+# The benchmark (bench/run.py): its own database, the user paths timed; figures in bench/results.json.
+bench: $(STAMP)
+	$(PY) -m ltc.launcher bench $(ARGS)
 
 venv: $(STAMP)
 

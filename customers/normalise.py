@@ -22,8 +22,7 @@ _INTERNATIONAL = re.compile(r"^\+[1-9]\d{6,14}$")
 
 def text_key(value: str) -> str:
     """Width-folded (全角→半角), case-folded, without spaces: for names and companies."""
-    folded = unicodedata.normalize("NFKC", value or "").casefold()
-    return re.sub(r"\s+", "", folded)
+    return "".join(unicodedata.normalize("NFKC", value or "").casefold().split())
 
 
 def email_key(value: str) -> str:

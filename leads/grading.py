@@ -79,14 +79,42 @@ def rubric_errors(rules: Any, thresholds: Any) -> list[str]:
     return errors
 
 
-def _matches(rule: Mapping[str, Any], actual: str) -> bool:
-    field, op, value = rule["field"], rule["op"], rule.get("value")
-    if op == "present":
-        return bool(actual.strip())
-    values: list[str] = list(value or []) if op == "in" else [str(value)]
-    if FIELDS[field] is None:  # free text: fold before comparing
-        actual, values = text_key(actual), [text_key(v) for v in values]
-    return actual in values
+class Grader:
+    """A rubric made ready to score many leads: values folded once, not per lead."""
+
+    def __init__(self, rules: list[dict[str, Any]], thresholds: Mapping[str, int]) -> None:
+        self.thresholds = thresholds
+        self.rules = []
+        for rule in rules:
+            field, op, value = rule["field"], rule["op"], rule.get("value")
+            free_text = FIELDS[field] is None
+            values = list(value or []) if op == "in" else [str(value)]
+            accepted = frozenset(text_key(v) if free_text else v for v in values)
+            explained = {
+                "label": rule["label"],
+                "label_en": rule.get("label_en") or rule["label"],
+                "points": rule["points"],
+            }
+            self.rules.append((field, op == "present", free_text, accepted, rule["points"], explained))
+
+    def __call__(self, inputs: Mapping[str, str]) -> Result:
+        explanation = []
+        score = 0
+        folded: dict[str, str] = {}
+        for field, present, free_text, accepted, points, explained in self.rules:
+            actual = inputs.get(field, "") or ""
+            if present:
+                matched = bool(actual.strip())
+            elif free_text:
+                if field not in folded:
+                    folded[field] = text_key(actual)
+                matched = folded[field] in accepted
+            else:
+                matched = actual in accepted
+            if matched:
+                score += points
+                explanation.append(dict(explained))
+        return Result(score=score, grade=grade_for(score, self.thresholds), explanation=explanation)
 
 
 def grade_for(score: int, thresholds: Mapping[str, int]) -> str:
@@ -98,15 +126,7 @@ def grade_for(score: int, thresholds: Mapping[str, int]) -> str:
 
 def evaluate(inputs: Mapping[str, str], rules: list[dict[str, Any]], thresholds: Mapping[str, int]) -> Result:
     """Score ``inputs`` (field → value) by the rules; every rule that matched is in the explanation."""
-    explanation = []
-    score = 0
-    for rule in rules:
-        if _matches(rule, inputs.get(rule["field"], "") or ""):
-            score += rule["points"]
-            explanation.append(
-                {"label": rule["label"], "label_en": rule.get("label_en") or rule["label"], "points": rule["points"]}
-            )
-    return Result(score=score, grade=grade_for(score, thresholds), explanation=explanation)
+    return Grader(rules, thresholds)(inputs)
 
 
 # Version 1 of the standard, installed by a migration; administrators add versions from there.

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import CompanySize, Contact
-from customers.normalise import clean_email, clean_phone, text_key
-from leads.models import Assignment, Budget, Campaign, GradeChange, Intent, Lead, Source, Timeline
-from leads.services import _apply_grade, _home_team_id, _keys, rubric_active
+from customers.normalise import clean_email, clean_phone, email_key, phone_key, text_key
+from leads import grading
+from leads.models import Assignment, Budget, Campaign, GradeChange, Intent, Lead, Source, Status, Timeline
+from leads.services import _home_team_id, rubric_active
 from ltc.audit import acting_as
+from ltc.bulk import copy_insert, reserve_ids
 from ltc.importer import CellError, Column, ImportSpec
 from org.models import Region, Role, User
 
@@ -173,86 +177,150 @@ def _check_row(row: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _build(rows: list[dict[str, Any]], actor: Any) -> list[Lead]:
-    team_id = _home_team_id(actor) if getattr(actor, "pk", None) else None
-    leads = []
-    for row in rows:
-        lead = Lead(**row, created_by=actor if getattr(actor, "pk", None) else None)
-        lead.team_id = _home_team_id(lead.owner) if lead.owner else team_id
-        _keys(lead)
-        leads.append(lead)
-    return leads
+def _row_keys(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The duplicate keys of an imported row, as (kind, key) pairs (the same keys as leads.services._keys)."""
+    keys = []
+    if row.get("email"):
+        keys.append(("email_key", email_key(row["email"])))
+    if row.get("phone"):
+        keys.append(("phone_key", phone_key(row["phone"])))
+    if row.get("company"):
+        keys.append(("person_key", f"{text_key(row['company'])}|{text_key(row['name'])}"))
+    return tuple(keys)
 
 
-def _stored_matches(leads: list[Lead]) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
-    """For each key of these leads: the first stored lead, and contact, that has it."""
+def _first_with(model: Any, column: str, keys: list[str]) -> list[tuple[str, int]]:
+    """(key, the lowest id having it) for the keys present: one indexed query with an array parameter."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column}, MIN(id) FROM {table} WHERE {column} = ANY(%s) GROUP BY {column}",  # noqa: S608 - names from code
+            [keys],
+        )
+        return cursor.fetchall()
+
+
+def _stored_matches(
+    all_keys: list[tuple[tuple[str, str], ...]],
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """For each key: the first stored lead, and contact, that has it."""
     lead_match: dict[tuple[str, str], int] = {}
     contact_match: dict[tuple[str, str], int] = {}
     for kind in ("email_key", "phone_key", "person_key"):
-        keys = sorted({getattr(lead, kind) for lead in leads} - {""})
+        keys = sorted({key for row_keys in all_keys for k, key in row_keys if k == kind})
         for start in range(0, len(keys), KEY_QUERY_CHUNK):
             chunk = keys[start : start + KEY_QUERY_CHUNK]
-            for key, pk in Lead.objects.filter(**{f"{kind}__in": chunk}).order_by("-pk").values_list(kind, "pk"):
-                lead_match[(kind, key)] = pk  # descending: the earliest wins
+            for key, pk in _first_with(Lead, kind, chunk):
+                lead_match[(kind, key)] = pk
             if kind != "person_key":
-                for key, pk in Contact.objects.filter(**{f"{kind}__in": chunk}).order_by("-pk").values_list(kind, "pk"):
+                for key, pk in _first_with(Contact, kind, chunk):
                     contact_match[(kind, key)] = pk
     return lead_match, contact_match
 
 
-def _link_duplicates(leads: list[Lead]) -> list[tuple[int, str]]:
-    """Flag each lead that repeats a stored lead, a contact, or an earlier row; returns what each matched."""
-    lead_match, contact_match = _stored_matches(leads)
+@dataclass(frozen=True)
+class _Match:
+    lead: int | None = None  # a stored lead
+    row: int | None = None  # an earlier row of the file (index)
+    contact: int | None = None  # a stored contact
+
+
+def _matches(
+    rows: list[dict[str, Any]], all_keys: list[tuple[tuple[str, str], ...]] | None = None
+) -> list[_Match | None]:
+    """For each row, what it seems to repeat: a stored lead first, else an earlier row; and a contact."""
+    all_keys = all_keys if all_keys is not None else [_row_keys(row) for row in rows]
+    lead_match, contact_match = _stored_matches(all_keys)
     first_row: dict[tuple[str, str], int] = {}
-    found: list[tuple[int, str]] = []
-    for index, lead in enumerate(leads):
-        keys = [(kind, getattr(lead, kind)) for kind in ("email_key", "phone_key", "person_key") if getattr(lead, kind)]
+    found: list[_Match | None] = []
+    for index, keys in enumerate(all_keys):
         stored = next((lead_match[k] for k in keys if k in lead_match), None)
+        earlier = None if stored is not None else next((first_row[k] for k in keys if k in first_row), None)
         contact = next((contact_match[k] for k in keys if k in contact_match), None)
-        earlier = next((first_row[k] for k in keys if k in first_row), None)
-        if stored is not None:
-            lead.duplicate_of_id = stored
-            found.append((index, _("lead #%(id)d") % {"id": stored}))
-        elif earlier is not None:
-            lead._duplicate_row = earlier  # type: ignore[attr-defined]
-            found.append((index, _("row %(row)d of this file") % {"row": earlier + 2}))
-        if contact is not None:
-            lead.duplicate_contact_id = contact
-            if stored is None and earlier is None:
-                found.append((index, _("contact #%(id)d") % {"id": contact}))
+        found.append(_Match(stored, earlier, contact) if stored or earlier is not None or contact else None)
         for key in keys:
             first_row.setdefault(key, index)
     return found
 
 
+def _describe(match: _Match) -> str:
+    if match.lead is not None:
+        return _("lead #%(id)d") % {"id": match.lead}
+    if match.row is not None:
+        return _("row %(row)d of this file") % {"row": match.row + 2}
+    return _("contact #%(id)d") % {"id": match.contact}
+
+
 def _duplicates(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
-    return _link_duplicates(_build(rows, None))
+    return [(index, _describe(match)) for index, match in enumerate(_matches(rows)) if match is not None]
 
 
 def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
-    """Bulk-create the leads: graded by the rubric in force, duplicates flagged, owners recorded."""
+    """Write the leads in one stream (COPY): graded by the rubric in force, duplicates flagged, owners recorded."""
     rubric = rubric_active()
-    leads = _build(rows, actor)
-    duplicates = _link_duplicates(leads)
-    history = [change for lead in leads if (change := _apply_grade(lead, rubric)) is not None]
+    grade = grading.Grader(rubric.rules, rubric.thresholds)
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    team_id = _home_team_id(actor) if actor_id else None
+    owner_teams: dict[int, int | None] = {}
+    all_keys = [_row_keys(row) for row in rows]
+    matches = _matches(rows, all_keys)
     with acting_as(actor):
-        Lead.objects.bulk_create(leads, batch_size=BATCH_SIZE)
-        for change in history:
-            change.lead_id = change.lead.pk
-        GradeChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
-        later = [lead for lead in leads if hasattr(lead, "_duplicate_row")]
-        for lead in later:
-            lead.duplicate_of_id = leads[lead._duplicate_row].pk  # type: ignore[attr-defined]
-        Lead.objects.bulk_update(later, ["duplicate_of"], batch_size=BATCH_SIZE)
-        Assignment.objects.bulk_create(
-            [
-                Assignment(lead=lead, to_user=lead.owner, how=Assignment.How.MANUAL, actor=actor, reason=_("imported"))
-                for lead in leads
-                if lead.owner_id
-            ],
-            batch_size=BATCH_SIZE,
-        )
-    return {"created": len(leads), "duplicates": len(duplicates), "ids": [lead.pk for lead in leads]}
+        ids = reserve_ids(Lead, len(rows))  # the first statement: it carries the audit context
+        leads, grades, assignments = [], [], []
+        for row, row_keys, match, pk in zip(rows, all_keys, matches, ids, strict=True):
+            fields = dict(row)
+            source, campaign, owner = fields.pop("source"), fields.pop("campaign", None), fields.pop("owner", None)
+            keys = dict(row_keys)
+            inputs = {f: fields.get(f, "") for f in ("size", "industry", "intent", "budget", "timeline", "region")}
+            inputs["source"] = source.code
+            result = grade(inputs)
+            if owner is not None and owner.pk not in owner_teams:
+                owner_teams[owner.pk] = _home_team_id(owner)
+            duplicate_of = None
+            if match is not None:
+                duplicate_of = (
+                    match.lead if match.lead is not None else (ids[match.row] if match.row is not None else None)
+                )
+            leads.append(
+                {
+                    **fields,
+                    "id": pk,
+                    "source_id": source.pk,
+                    "campaign_id": campaign.pk if campaign else None,
+                    "owner_id": owner.pk if owner else None,
+                    "team_id": owner_teams[owner.pk] if owner else team_id,
+                    "score": result.score,
+                    "grade": result.grade,
+                    "rubric_id": rubric.pk,
+                    "grade_explanation": result.explanation,
+                    "status": Status.NEW,
+                    "email_key": keys.get("email_key", ""),
+                    "phone_key": keys.get("phone_key", ""),
+                    "person_key": keys.get("person_key", ""),
+                    "duplicate_of_id": duplicate_of,
+                    "duplicate_contact_id": match.contact if match else None,
+                    "created_by_id": actor_id,
+                }
+            )
+            grades.append(
+                {
+                    "lead_id": pk,
+                    "rubric_id": rubric.pk,
+                    "score": result.score,
+                    "grade": result.grade,
+                    "explanation": result.explanation,
+                }
+            )
+            if owner is not None:
+                assignments.append(
+                    Assignment(
+                        lead_id=pk, to_user=owner, how=Assignment.How.MANUAL, actor_id=actor_id, reason=_("imported")
+                    )
+                )
+        copy_insert(Lead, leads)
+        copy_insert(GradeChange, grades)
+        Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+    return {"created": len(leads), "duplicates": sum(1 for m in matches if m is not None), "ids": ids}
 
 
 LEAD_IMPORT = ImportSpec(

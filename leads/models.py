@@ -156,7 +156,9 @@ class Lead(models.Model):
     # grade, by one rubric version
     score = models.IntegerField(_("score"), default=0)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.D)
-    rubric = models.ForeignKey(Rubric, verbose_name=_("rubric"), null=True, on_delete=models.PROTECT, related_name="+")
+    rubric = models.ForeignKey(
+        Rubric, verbose_name=_("rubric"), null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     grade_explanation = models.JSONField(_("grade explanation"), default=list)
     # who works it
     owner = models.ForeignKey(
@@ -203,6 +205,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     duplicate_contact = models.ForeignKey(
         "customers.Contact",
@@ -211,11 +214,12 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     class Meta:

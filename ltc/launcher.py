@@ -367,6 +367,20 @@ def test(pytest_args: list[str]) -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def bench(args: list[str]) -> int:
+    """`make bench`: the benchmark against the given servers, or embedded ones in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="ltc-bench-"))
+    try:
+        services = given_services() or start_embedded(folder)
+        try:
+            env = child_env(services, "ltc.settings.test")
+            return subprocess.run([PYTHON, "bench/run.py", *args], cwd=ROOT, env=env, check=False).returncode  # noqa: S603
+        finally:
+            services.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def services_only() -> int:
     folder = data_dir()
     with exclusive(folder, "services"):
@@ -393,10 +407,15 @@ def main(argv: list[str]) -> int:
             return test(rest)
         if command == "services":
             return services_only()
+        if command == "bench":
+            return bench(rest)
     except LaunchError as problem:
         print(f"ltc: error: {problem}", file=sys.stderr, flush=True)
         return 2
-    print(f"usage: python -m ltc.launcher run | test [pytest args] | services (not {command!r})", file=sys.stderr)
+    print(
+        f"usage: python -m ltc.launcher run | test [pytest args] | bench [args] | services (not {command!r})",
+        file=sys.stderr,
+    )
     return 2
 
 

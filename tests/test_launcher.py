@@ -108,7 +108,7 @@ def test_an_unknown_command_is_refused(tmp_path):
     result = launcher("serve", env=clean_env(tmp_path))
 
     assert result.returncode == 2
-    assert "usage: python -m ltc.launcher run | test [pytest args] | services" in result.stderr
+    assert "usage: python -m ltc.launcher run | test [pytest args] | bench [args] | services" in result.stderr
 
 
 def test_run_brings_everything_up_and_ctrl_c_stops_it_all(tmp_path):

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from leads.models import Assignment, GradeChange, Lead
 from ltc import importer
+from ltc.audit import record_history
 from ltc.errors import DomainError
 
 HEADERS = "姓名,公司,手机,邮箱,规模,意向,来源,负责人"
@@ -206,3 +207,6 @@ def test_the_command_imports_a_valid_file_as_a_user(sales, tmp_path):
         ("张三", "trade_show", "华东", "east_manager"),
         ("李四", "website", "华东", "east_manager"),
     ]
+    # the audit history has both rows, by the user the command ran as
+    history = [record_history(lead) for lead in Lead.objects.order_by("pk")]
+    assert [[(e.label, e.actor.username) for e in h] for h in history] == [[("insert", "east_manager")]] * 2

@@ -205,3 +205,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Audit event tables: foreign keys to the tracked rows' related records are kept as plain columns
+# (no index, no constraint). Each index costs every insert, and history is read per record (pgh_obj)
+# or per context, which keep theirs. Measured on the lead import: see README, benchmark.
+import pghistory  # noqa: E402
+
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)

@@ -57,6 +57,6 @@ def install(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0001_initial")]
+    dependencies = [("leads", "0002_initial")]
 
     operations = [migrations.RunPython(install, migrations.RunPython.noop)]

@@ -1,0 +1,142 @@
+"""The benchmark (`make bench`): builds its own database, seeds it through the paths users use, times them.
+
+Run through the launcher so that it reaches the same PostgreSQL and Redis as everything else:
+    python -m ltc.launcher bench [--leads N]
+Figures go to stdout and to bench/results.json (the README quotes them with the date and machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltc.settings.test")
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华文辉志强晓东海燕红梅"
+CITIES = ["上海", "北京", "深圳", "广州", "杭州", "苏州", "南京", "成都", "武汉", "天津", "宁波", "青岛"]
+INDUSTRIES = ["智能制造", "软件", "医疗器械", "新能源", "物流", "电子商务", "食品饮料", "机械制造", "教育", "金融"]
+SIZES = ["小型", "中型", "大型", "超大型", "微型"]
+INTENTS = ["高", "中", "低", ""]
+BUDGETS = ["已确认", "规划中", "无", ""]
+TIMELINES = ["一个月内", "三个月内", "半年内", "不确定", ""]
+SOURCES = ["官网表单", "展会", "客户推荐", "电话开发", "渠道伙伴", "线上广告", "微信公众号"]
+
+
+def lead_csv(rows: int, seed: int = 7) -> bytes:
+    """A GBK CSV of ``rows`` leads with realistic repeats (about 2 % share a phone with an earlier row)."""
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    lines = ["姓名,公司,手机,邮箱,行业,规模,区域,城市,意向,预算,采购时间,来源"]
+    phones: list[str] = []
+    for i in range(rows):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.5 else "")
+        city = rng.choice(CITIES)
+        if phones and rng.random() < 0.02:
+            phone = rng.choice(phones)
+        else:
+            phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+            phones.append(phone)
+        formatted = rng.choice(
+            [phone, f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}", f"{phone[:3]} {phone[3:7]} {phone[7:]}"]
+        )
+        lines.append(
+            ",".join(
+                [
+                    name,
+                    f"{city}{rng.choice(INDUSTRIES)}有限公司{i % 9973}",
+                    formatted,
+                    f"lead{i}@example{i % 97}.cn",
+                    rng.choice(INDUSTRIES),
+                    rng.choice(SIZES),
+                    rng.choice(["华东", "华北", "华南", "华西", ""]),
+                    city,
+                    rng.choice(INTENTS),
+                    rng.choice(BUDGETS),
+                    rng.choice(TIMELINES),
+                    rng.choice(SOURCES),
+                ]
+            )
+        )
+    return ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+
+MAPPING = {
+    "name": "姓名",
+    "company": "公司",
+    "phone": "手机",
+    "email": "邮箱",
+    "industry": "行业",
+    "size": "规模",
+    "region": "区域",
+    "city": "城市",
+    "intent": "意向",
+    "budget": "预算",
+    "timeline": "采购时间",
+    "source": "来源",
+}
+
+
+def bench_import(rows: int) -> dict[str, float | int]:
+    from leads.models import Lead
+    from ltc import importer
+
+    data = lead_csv(rows)
+    started = time.perf_counter()
+    table = importer.read_table(data, "bench.csv")
+    read = time.perf_counter()
+    preview = importer.validate(table, importer.spec_for("leads"), MAPPING)
+    checked = time.perf_counter()
+    assert preview.ok, preview.errors[:5]
+    result = importer.commit(preview, None)
+    done = time.perf_counter()
+    assert Lead.objects.count() >= rows
+    total = done - started
+    return {
+        "rows": rows,
+        "file_mb": round(len(data) / 2**20, 1),
+        "read_s": round(read - started, 2),
+        "validate_and_duplicates_s": round(checked - read, 2),
+        "write_s": round(done - checked, 2),
+        "total_s": round(total, 2),
+        "rows_per_s": round(rows / total),
+        "duplicates_flagged": result["duplicates"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=100_000)
+    args = parser.parse_args()
+
+    import django
+    from django.test.utils import setup_databases, teardown_databases
+
+    django.setup()
+    names = setup_databases(verbosity=0, interactive=False, keepdb=False)
+    try:
+        results = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "import_leads": bench_import(args.leads),
+        }
+    finally:
+        teardown_databases(names, verbosity=0)
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
