@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from customers.api import AccountViewSet
 from insights.views import home
+from leads.api import LeadViewSet
 from ltc import views
 from org.api import MeApi
 
@@ -19,6 +20,7 @@ admin.site.index_title = _("Organisation and settings")
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
+router.register("leads", LeadViewSet, basename="lead")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
