@@ -20,10 +20,11 @@ from org.models import Region, User
 
 
 class LeadOutput(serializers.ModelSerializer):
-    source = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    campaign = serializers.StringRelatedField()
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    team = serializers.StringRelatedField()
+    # (a field named "source" shadows DRF's Field.source attribute in the type stubs)
+    source: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    campaign: serializers.Field = serializers.StringRelatedField()
+    owner: serializers.Field = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team: serializers.Field = serializers.StringRelatedField()
     rubric_version = serializers.IntegerField(source="rubric.version", read_only=True, allow_null=True)
     first_contact_overdue = serializers.SerializerMethodField()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -53,7 +54,13 @@ def sales(db) -> Sales:
     )
 
 
-HOT = {"size": "enterprise", "industry": "软件", "intent": "high", "budget": "confirmed", "timeline": "1m"}  # A, 100
-WARM = {"size": "medium", "intent": "high", "budget": "planned"}  # B, 45
-COOL = {"size": "medium", "intent": "medium", "timeline": "3m"}  # C, 30
-COLD = {"intent": "low"}  # D, 0
+HOT: dict[str, Any] = {
+    "size": "enterprise",
+    "industry": "软件",
+    "intent": "high",
+    "budget": "confirmed",
+    "timeline": "1m",
+}  # A, 100
+WARM: dict[str, Any] = {"size": "medium", "intent": "high", "budget": "planned"}  # B, 45
+COOL: dict[str, Any] = {"size": "medium", "intent": "medium", "timeline": "3m"}  # C, 30
+COLD: dict[str, Any] = {"intent": "low"}  # D, 0
