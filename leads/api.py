@@ -64,13 +64,13 @@ class LeadInput(serializers.Serializer):
     budget = _choice(Budget.choices)
     timeline = _choice(Timeline.choices)
     note = serializers.CharField(required=False, allow_blank=True)
-    source = serializers.SlugRelatedField(slug_field="code", queryset=Source.objects.filter(active=True))
+    source: Any = serializers.SlugRelatedField(slug_field="code", queryset=Source.objects.filter(active=True))
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
 
 
 class LeadUpdateInput(LeadInput):
     name = serializers.CharField(max_length=100, required=False)
-    source = serializers.SlugRelatedField(
+    source: Any = serializers.SlugRelatedField(
         slug_field="code", queryset=Source.objects.filter(active=True), required=False
     )
 
