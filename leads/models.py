@@ -334,3 +334,20 @@ class Cadence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SavedFilter(models.Model):
+    """A lead list filter a person keeps by name ("我的A级逾期")."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_lead_filters")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("query"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="leads_saved_filter_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

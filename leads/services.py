@@ -491,3 +491,25 @@ def lead_nurture(*, actor: Any, lead: Lead) -> Lead:
     with acting_as(actor):
         lead.save(update_fields=["status", "updated_at"])
     return lead
+
+
+@transaction.atomic
+def saved_filter_save(*, actor: User, name: str, query: str) -> Any:
+    """Keep the current list filter under a name (replacing one of the same name)."""
+    from leads.models import SavedFilter
+
+    name = name.strip()[:60]
+    if not name:
+        raise DomainError(_("Give the filter a name."), code="name_required", fields={"name": [_("Required.")]})
+    saved, _created = SavedFilter.objects.update_or_create(owner=actor, name=name, defaults={"query": query[:1000]})
+    return saved
+
+
+@transaction.atomic
+def lead_disqualify_bulk(*, actor: Any, leads: Iterable[Lead], reason: str) -> int:
+    """Disqualify several leads with one reason; all or none."""
+    count = 0
+    for lead in leads:
+        lead_disqualify(actor=actor, lead=lead, reason=reason)
+        count += 1
+    return count
