@@ -74,3 +74,18 @@ def activity_log(*, actor: Any, target: Model, kind: str, subject: str, outcome:
     """Record something already done (a call just made)."""
     activity = activity_schedule(actor=actor, target=target, kind=kind, subject=subject, due_at=None, assignee=actor)
     return activity_complete(actor=actor, activity=activity, outcome=outcome)
+
+
+@transaction.atomic
+def activity_cancel_planned(*, actor: Any, target: Model, origin_prefix: str) -> int:
+    """Drop the planned, not yet done activities that came from ``origin_prefix`` (e.g. a cadence that ended
+    because the lead was converted or closed). Done activities stay: they are the record of what happened."""
+    planned = Activity.objects.filter(
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        origin__startswith=origin_prefix,
+        done_at__isnull=True,
+    )
+    with acting_as(actor):
+        count, _deleted = planned.delete()
+    return count

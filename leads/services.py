@@ -15,7 +15,7 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activities.services import activity_schedule
+from activities.services import activity_cancel_planned, activity_schedule
 from customers.models import CompanySize, Contact
 from customers.normalise import clean_email, clean_phone, email_key, text_key
 from leads import grading
@@ -481,6 +481,17 @@ def lead_disqualify(*, actor: Any, lead: Lead, reason: str) -> Lead:
     lead.status, lead.disqualify_reason = Status.DISQUALIFIED, reason.strip()[:200]
     with acting_as(actor):
         lead.save(update_fields=["status", "disqualify_reason", "updated_at"])
+    activity_cancel_planned(actor=actor, target=lead, origin_prefix="cadence:")
+    return lead
+
+
+def lead_converted(*, lead: Lead, account: Any, contact: Any, at: Any) -> Lead:
+    """The lead's side of a conversion (opportunities.services.opportunity_create_from_lead, which locks the
+    lead, checks the move and runs inside its transaction and actor): closed, linked to what it became."""
+    if not can_move(lead.status, Status.CONVERTED):
+        raise DomainError(_("This lead cannot be converted now."), code=BAD_TRANSITION)
+    lead.status, lead.converted_at, lead.account, lead.contact = Status.CONVERTED, at, account, contact
+    lead.save(update_fields=["status", "converted_at", "account", "contact", "updated_at"])
     return lead
 
 

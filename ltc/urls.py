@@ -12,6 +12,7 @@ from customers.api import AccountViewSet
 from insights.views import home
 from leads.api import LeadViewSet
 from ltc import views
+from opportunities.api import LeadConvertApi, OpportunityViewSet
 from org.api import MeApi
 
 admin.site.site_header = _("LTC CRM administration")
@@ -21,9 +22,11 @@ admin.site.index_title = _("Organisation and settings")
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("opportunities", OpportunityViewSet, basename="opportunity")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
+    path("leads/<int:pk>/convert/", LeadConvertApi.as_view(), name="lead-convert"),
     *router.urls,
 ]
 

@@ -1,0 +1,56 @@
+"""Every read of opportunities, narrowed to what the reader may see; and what a converting lead matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from customers.models import Account, Contact
+from customers.normalise import text_key
+from customers.selectors import account_list_visible_to, contact_list_visible_to
+from leads.models import Lead
+from ltc.access import visible
+from opportunities.models import OPPORTUNITY_VISIBILITY, Opportunity
+
+
+def opportunity_list_visible_to(*, user: Any) -> QuerySet[Opportunity]:
+    qs = visible(
+        Opportunity.objects.select_related("account", "owner", "source", "campaign"), user, OPPORTUNITY_VISIBILITY
+    )
+    return qs.order_by("-created_at", "-pk")
+
+
+def opportunity_get_for_user(*, user: Any, pk: int) -> Opportunity:
+    return get_object_or_404(opportunity_list_visible_to(user=user).select_related("contact", "source_lead"), pk=pk)
+
+
+@dataclass
+class ConversionMatches:
+    """What a lead about to be converted seems to be already: accounts and contacts the user may see, and
+    whether an account of the same name exists that the user may not see (then a new one would repeat it)."""
+
+    accounts: list[Account]
+    contacts: list[Contact]
+    hidden_account: Account | None
+
+
+def conversion_matches(*, user: Any, lead: Lead) -> ConversionMatches:
+    name_key = text_key(lead.company) if lead.company else ""
+    accounts = list(account_list_visible_to(user=user).filter(name_key=name_key)[:5]) if name_key else []
+    hidden = None
+    if name_key and not accounts:
+        hidden = Account.objects.select_related("owner").filter(name_key=name_key).order_by("pk").first()
+    same_person = Q(pk=-1)
+    if lead.phone_key:
+        same_person |= Q(phone_key=lead.phone_key)
+    if lead.email_key:
+        same_person |= Q(email_key=lead.email_key)
+    if accounts:
+        same_person |= Q(account__in=accounts, name_key=text_key(lead.name))
+    if lead.duplicate_contact_id:
+        same_person |= Q(pk=lead.duplicate_contact_id)
+    contacts = list(contact_list_visible_to(user=user).filter(same_person)[:5])
+    return ConversionMatches(accounts=accounts, contacts=contacts, hidden_account=hidden)
