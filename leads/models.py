@@ -67,6 +67,10 @@ class Source(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 

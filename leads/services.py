@@ -524,3 +524,10 @@ def lead_disqualify_bulk(*, actor: Any, leads: Iterable[Lead], reason: str) -> i
         lead_disqualify(actor=actor, lead=lead, reason=reason)
         count += 1
     return count
+
+
+@transaction.atomic
+def saved_filter_delete(*, actor: User, saved: Any) -> None:
+    if saved.owner_id != actor.pk:
+        raise NotAllowed(_("This filter is someone else's."), code="not_your_filter")
+    saved.delete()

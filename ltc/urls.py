@@ -38,6 +38,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("customers.urls")),
+    path("leads/", include("leads.urls")),
+    path("opportunities/", include("opportunities.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the docs run under our CSP without inline script.

@@ -163,7 +163,7 @@ def test_a_new_contact_may_be_asked_for_at_a_matching_account(sales):
     opportunity = opportunity_create_from_lead(actor=sales.senior_east, lead=lead, account=existing, new_contact=True)
 
     assert counts() == (1, 2, 1)
-    first, second = existing.contacts.order_by("pk")
+    _first, second = existing.contacts.order_by("pk")
     assert (opportunity.contact, second.name, second.phone_key) == (second, "刘建华", "13817623301")
 
 
