@@ -16,9 +16,11 @@ from typing import Any
 
 import pghistory
 from django.contrib.auth import get_user_model
-from django.db.models import Model
+from django.db.models import DateTimeField, Model
+from django.utils.timezone import localtime
 
-HIDDEN_FIELDS = frozenset({"password", "last_login"})
+# Secrets, and bookkeeping that changes with every save and tells a reader nothing.
+HIDDEN_FIELDS = frozenset({"password", "last_login", "updated_at", "phone_key", "email_key", "person_key", "name_key"})
 
 
 @contextmanager
@@ -50,15 +52,21 @@ def record_history(obj: Model, *, limit: int = 50) -> list[AuditEntry]:
     events = list(pghistory.models.Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
     actor_ids = {int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user") is not None}
     actors = get_user_model()._default_manager.in_bulk(actor_ids)
-    labels = {f.attname: str(getattr(f, "verbose_name", f.name)) for f in type(obj)._meta.concrete_fields}
+    fields = {f.attname: f for f in type(obj)._meta.concrete_fields}
+    labels = {name: str(getattr(f, "verbose_name", f.name)) for name, f in fields.items()}
+    diffs = [{k: v for k, v in (e.pgh_diff or {}).items() if k not in HIDDEN_FIELDS} for e in events]
+    show = _Readable(fields, diffs)
     entries = []
-    for event in events:
+    for event, diff in zip(events, diffs, strict=True):
         context = event.pgh_context or {}
-        diff = event.pgh_diff or {}
         changes = tuple(
-            Change(field=name, label=labels.get(name, name), before=values[0], after=values[1])
+            Change(
+                field=name,
+                label=labels.get(name, name),
+                before=show(name, values[0]),
+                after=show(name, values[1]),
+            )
             for name, values in sorted(diff.items())
-            if name not in HIDDEN_FIELDS
         )
         user_id = context.get("user")
         entries.append(
@@ -70,6 +78,37 @@ def record_history(obj: Model, *, limit: int = 50) -> list[AuditEntry]:
             )
         )
     return entries
+
+
+class _Readable:
+    """Shows stored values as people read them: a related record by its name, a choice by its label,
+    a time in the local zone. The related records of all events are fetched in one query per model."""
+
+    def __init__(self, fields: dict[str, Any], diffs: list[dict[str, Any]]) -> None:
+        self.fields = fields
+        wanted: dict[Any, set[Any]] = {}
+        for diff in diffs:
+            for name, values in diff.items():
+                field = fields.get(name)
+                if field is not None and field.is_relation and field.related_model is not None:
+                    wanted.setdefault(field.related_model, set()).update(v for v in values if v is not None)
+        self.related = {model: model._default_manager.in_bulk(ids) for model, ids in wanted.items()}
+
+    def __call__(self, name: str, value: Any) -> Any:
+        field = self.fields.get(name)
+        if value is None or field is None:
+            return value
+        if field.is_relation and field.related_model is not None:
+            found = self.related.get(field.related_model, {}).get(value)
+            return str(found) if found is not None else f"#{value}"
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, DateTimeField) and isinstance(value, str):
+            try:
+                return localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+            except ValueError:
+                return value
+        return value
 
 
 def audited(*, exclude: list[str] | None = None) -> Any:

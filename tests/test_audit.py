@@ -72,3 +72,25 @@ def test_request_writes_are_attributed_to_the_signed_in_user(org):
 
     history = record_history(Account.objects.get(pk=response.json()["id"]))
     assert [(e.label, e.actor) for e in history] == [("insert", org.rep)]
+
+
+def test_the_history_reads_as_people_read_it(org, time_machine):
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    time_machine.move_to(datetime(2026, 11, 2, 1, 30, tzinfo=UTC), tick=False)
+    account = account_create(actor=org.rep, owner=org.rep, name="常州龙城精工", region="east")
+    with acting_as(org.manager):
+        account.owner = org.teammate
+        account.region = "south"
+        account.save()
+
+    with translation.override("en"):
+        changes = [(c.field, c.label, c.before, c.after) for c in record_history(account)[0].changes]
+
+    # a person by name, a choice by its label; the update stamp and the duplicate key are not news
+    assert changes == [
+        ("owner_id", "owner", str(org.rep), str(org.teammate)),
+        ("region", "region", "East China", "South China"),
+    ]
