@@ -14,5 +14,5 @@ def activity_list_for(target: Model) -> QuerySet[Activity]:
     return (
         Activity.objects.filter(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
         .select_related("assignee")
-        .order_by(F("done_at").desc(nulls_first=True), F("due_at").asc(nulls_last=True), "-pk")
+        .order_by(F("done_at").desc(nulls_first=True), F("due_at").asc(nulls_last=True), "pk")
     )
