@@ -56,7 +56,7 @@ def test_a_rep_sees_and_exports_only_their_own_leads(sales, leads):
 
     assert names(listed) == ["东甲"]
     assert other.status_code == 404
-    body = b"".join(exported.streaming_content).decode()
+    body = b"".join(exported.streaming_content).decode()  # type: ignore[attr-defined]
     assert exported["Content-Disposition"] == 'attachment; filename="leads-20261102.csv"'
     assert body.splitlines() == [
         "\ufeffID,Name,Company,Title,Phone,Email,Industry,Company size,Region,City,Source,Campaign,Grade,Score,"
@@ -193,7 +193,7 @@ def test_converting_from_the_page_links_the_records_and_opens_the_opportunity(sa
 
     lead = leads["east_a"]
     rep = signed_in(sales.senior_east)
-    first = Activity.objects.filter(target_id=lead.pk).order_by("due_at").first()
+    first = Activity.objects.filter(target_id=lead.pk).order_by("due_at", "pk")[0]
     rep.post(reverse("leads:lead_activity_done", args=[lead.pk, first.pk]), {"outcome": "有预算"})
 
     form = rep.get(reverse("opportunities:lead_convert", args=[lead.pk]))
