@@ -80,6 +80,10 @@ class AssignInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class MergeInput(serializers.Serializer):
+    duplicate = serializers.IntegerField(help_text="The lead folded into this one (it is closed)")
+
+
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200, allow_blank=True)
 
@@ -153,4 +157,14 @@ class LeadViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def nurture(self, request: Request, pk: Any = None) -> Response:
         services.lead_nurture(actor=request.user, lead=self._lead(pk))
+        return Response(LeadOutput(self._lead(pk)).data)
+
+    @extend_schema(request=MergeInput, responses={200: LeadOutput})
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: Any = None) -> Response:
+        """A manager folds a duplicate lead into this one."""
+        keep = self._lead(pk)
+        data = MergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.lead_merge(actor=request.user, keep=keep, duplicate=self._lead(data.validated_data["duplicate"]))
         return Response(LeadOutput(self._lead(pk)).data)

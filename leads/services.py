@@ -531,3 +531,59 @@ def saved_filter_delete(*, actor: User, saved: Any) -> None:
     if saved.owner_id != actor.pk:
         raise NotAllowed(_("This filter is someone else's."), code="not_your_filter")
     saved.delete()
+
+
+MERGE_FIELDS = (
+    "company",
+    "title",
+    "phone",
+    "email",
+    "industry",
+    "size",
+    "region",
+    "city",
+    "intent",
+    "budget",
+    "timeline",
+)
+
+
+@transaction.atomic
+def lead_merge(*, actor: Any, keep: Lead, duplicate: Lead) -> Lead:
+    """A manager folds a duplicate into the lead that stays: the kept lead takes the duplicate's details where
+    its own are empty (and is regraded when that changes a grading input); the duplicate is closed as
+    disqualified with the reason naming the kept lead, its planned touches dropped. Nothing is deleted, so
+    both histories stay readable. Refuses merging a lead with itself, or a closed lead."""
+    if keep.pk == duplicate.pk:
+        raise DomainError(_("A lead cannot be merged with itself."), code="merge_same_lead")
+    first, second = sorted((keep.pk, duplicate.pk))
+    locked = Lead.objects.select_for_update().select_related("source").in_bulk([first, second])
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    _require_manager(actor, keep)
+    _require_manager(actor, duplicate)
+    for lead in (keep, duplicate):
+        if not lead.is_open:
+            raise DomainError(
+                _("%(name)s is %(status)s and cannot be merged.")
+                % {"name": lead.name, "status": Status(lead.status).label},
+                code=LEAD_CLOSED,
+            )
+    filled = [field for field in MERGE_FIELDS if not getattr(keep, field) and getattr(duplicate, field)]
+    for field in filled:
+        setattr(keep, field, getattr(duplicate, field))
+    if duplicate.note:
+        keep.note = f"{keep.note}\n{duplicate.note}".strip()
+        filled.append("note")
+    _keys(keep)
+    history = _apply_grade(keep, rubric_active()) if set(filled) & set(GRADING_FIELDS) else None
+    duplicate.status = Status.DISQUALIFIED
+    duplicate.disqualify_reason = (_("Merged into lead #%(pk)d") % {"pk": keep.pk})[:200]
+    duplicate.duplicate_of = keep
+    with acting_as(actor):
+        keep.save()
+        if history is not None:
+            history.save()
+        duplicate.save(update_fields=["status", "disqualify_reason", "duplicate_of", "updated_at"])
+        Lead.objects.filter(duplicate_of=duplicate).exclude(pk=keep.pk).update(duplicate_of=keep)
+    activity_cancel_planned(actor=actor, target=duplicate, origin_prefix="cadence:")
+    return keep

@@ -192,6 +192,11 @@ def lead_move(request: HttpRequest, pk: int, move: str) -> HttpResponse:
     elif move == "disqualify":
         services.lead_disqualify(actor=_me(request), lead=lead, reason=request.POST.get("reason", ""))
         messages.success(request, _("The lead is disqualified."))
+    elif move == "merge":
+        keep = lead_get_for_user(user=_me(request), pk=int(request.POST.get("keep") or 0))
+        services.lead_merge(actor=_me(request), keep=keep, duplicate=lead)
+        messages.success(request, _("Merged into %(name)s.") % {"name": keep.name})
+        return redirect("leads:lead_detail", pk=keep.pk)
     elif move == "assign":
         to_user = get_object_or_404(User, pk=request.POST.get("to_user") or 0)
         services.lead_assign(actor=_me(request), lead=lead, to_user=to_user, reason=request.POST.get("reason", ""))

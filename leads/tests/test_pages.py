@@ -92,9 +92,7 @@ def test_quick_add_gives_the_rep_the_lead_and_refuses_bad_input_without_writing(
 
     bad = rep.post(reverse("leads:lead_create"), {"name": "赵六", "phone": "12345", "source": sales.website.pk})
     assert bad.status_code == 200
-    assert bad.context["form"].errors == {
-        "phone": ["“12345” is not a phone number."]
-    }
+    assert bad.context["form"].errors == {"phone": ["“12345” is not a phone number."]}
     assert Lead.objects.count() == 0
 
     good = rep.post(
