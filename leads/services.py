@@ -587,3 +587,16 @@ def lead_merge(*, actor: Any, keep: Lead, duplicate: Lead) -> Lead:
         Lead.objects.filter(duplicate_of=duplicate).exclude(pk=keep.pk).update(duplicate_of=keep)
     activity_cancel_planned(actor=actor, target=duplicate, origin_prefix="cadence:")
     return keep
+
+
+@transaction.atomic
+def lead_setting_save(*, actor: Any, setting: Any) -> Any:
+    """Save one of the leads settings an administrator keeps (a source, a campaign, an assignment rule, a
+    cadence): checked by the model's own validation, written with the actor in the audit history."""
+    try:
+        setting.full_clean()
+    except ValidationError as exc:
+        raise DomainError(_("The setting is not valid."), code="invalid_setting", fields=exc.message_dict) from None
+    with acting_as(actor):
+        setting.save()
+    return setting
