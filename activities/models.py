@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ltc.access import Visibility
 from ltc.audit import audited
@@ -14,7 +15,7 @@ from ltc.audit import audited
 
 class Kind(models.TextChoices):
     CALL = "call", _("Call")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("activity kind", "Email")
     MEETING = "meeting", _("Meeting")
     VISIT = "visit", _("Visit")
     DEMO = "demo", _("Demo")

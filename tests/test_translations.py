@@ -9,6 +9,7 @@ from django.utils import translation
 
 PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 ENTRY = re.compile(r'^msgid "(.*)"\nmsgstr "(.*)"$', re.MULTILINE)
+WITH_CONTEXT = re.compile(r'^(?:msgctxt "(.*)"\n)?msgid "(.*)"\nmsgstr "(.*)"$', re.MULTILINE)
 
 
 def test_every_string_is_translated_and_none_is_fuzzy():
@@ -26,7 +27,9 @@ def test_the_compiled_catalogue_is_current():
     with translation.override("zh-hans"):
         wrong = [
             (msgid, msgstr)
-            for msgid, msgstr in ENTRY.findall(text)
-            if msgid and "%" not in msgid and translation.gettext(msgid) != msgstr
+            for context, msgid, msgstr in WITH_CONTEXT.findall(text)
+            if msgid
+            and "%" not in msgid
+            and (translation.pgettext(context, msgid) if context else translation.gettext(msgid)) != msgstr
         ]
     assert wrong == []
