@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from customers.models import CompanySize
 from customers.normalise import text_key
 from leads.models import Budget, Intent, Timeline
@@ -42,40 +44,54 @@ def rubric_errors(rules: Any, thresholds: Any) -> list[str]:
     """Every reason the rubric cannot be used, in words for the administrator; empty when it parses."""
     errors: list[str] = []
     if not isinstance(rules, list) or not rules:
-        return ["rules must be a non-empty list"]
+        return [_("rules must be a non-empty list")]
     for number, rule in enumerate(rules, start=1):
-        where = f"rule {number}"
+        where = _("rule %(n)d") % {"n": number}
         if not isinstance(rule, dict):
-            errors.append(f"{where}: not an object")
+            errors.append(_("%(where)s: not an object") % {"where": where})
             continue
         field, op, value, points = rule.get("field"), rule.get("op"), rule.get("value"), rule.get("points")
         if field not in FIELDS:
-            errors.append(f"{where}: unknown field {field!r} (one of {', '.join(FIELDS)})")
+            errors.append(
+                _("%(where)s: unknown field %(field)r (one of %(fields)s)")
+                % {"where": where, "field": field, "fields": ", ".join(FIELDS)}
+            )
             continue
         if op not in OPS:
-            errors.append(f"{where}: unknown op {op!r} (one of {', '.join(OPS)})")
+            errors.append(
+                _("%(where)s: unknown op %(op)r (one of %(ops)s)") % {"where": where, "op": op, "ops": ", ".join(OPS)}
+            )
             continue
         if not isinstance(points, int) or isinstance(points, bool) or abs(points) > MAX_POINTS:
-            errors.append(f"{where}: points must be a whole number between -{MAX_POINTS} and {MAX_POINTS}")
+            errors.append(
+                _("%(where)s: points must be a whole number between -%(max)d and %(max)d")
+                % {"where": where, "max": MAX_POINTS}
+            )
         if not str(rule.get("label", "")).strip():
-            errors.append(f"{where}: a label is needed to explain the points")
+            errors.append(_("%(where)s: a label is needed to explain the points") % {"where": where})
         allowed = FIELDS[field]
         if op == "eq":
             if not isinstance(value, str) or not value:
-                errors.append(f"{where}: eq needs a text value")
+                errors.append(_("%(where)s: eq needs a text value") % {"where": where})
             elif allowed is not None and value not in allowed:
-                errors.append(f"{where}: {value!r} is not a value of {field} ({', '.join(allowed)})")
+                errors.append(
+                    _("%(where)s: %(value)r is not a value of %(field)s (%(allowed)s)")
+                    % {"where": where, "value": value, "field": field, "allowed": ", ".join(allowed)}
+                )
         elif op == "in":
             if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-                errors.append(f"{where}: in needs a non-empty list of texts")
+                errors.append(_("%(where)s: in needs a non-empty list of texts") % {"where": where})
             elif allowed is not None and (unknown := [v for v in value if v not in allowed]):
-                errors.append(f"{where}: {', '.join(map(repr, unknown))} not values of {field}")
+                errors.append(
+                    _("%(where)s: %(values)s not values of %(field)s")
+                    % {"where": where, "values": ", ".join(map(repr, unknown)), "field": field}
+                )
     if not isinstance(thresholds, dict) or set(thresholds) != {"A", "B", "C"}:
-        errors.append("thresholds must give the least score for A, B and C")
+        errors.append(_("thresholds must give the least score for A, B and C"))
     elif not all(isinstance(v, int) and not isinstance(v, bool) for v in thresholds.values()):
-        errors.append("thresholds must be whole numbers")
+        errors.append(_("thresholds must be whole numbers"))
     elif not thresholds["A"] > thresholds["B"] > thresholds["C"]:
-        errors.append("thresholds must fall from A to B to C")
+        errors.append(_("thresholds must fall from A to B to C"))
     return errors
 
 
