@@ -15,6 +15,7 @@ from leads.services import lead_create
 from leads.tests.conftest import COOL, HOT
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
+QUERIES = 15  # the lead list page, whatever the number of leads on it
 
 
 @pytest.fixture
@@ -234,3 +235,24 @@ def test_converting_from_the_page_links_the_records_and_opens_the_opportunity(sa
     page = rep.get(reverse("leads:lead_detail", args=[lead.pk])).content.decode()
     assert "this lead is read-only" in page
     assert reverse("opportunities:opportunity_detail", args=[opportunity.pk]) in page
+
+
+def test_the_list_page_costs_the_same_queries_for_3_or_30_leads(sales, frozen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = signed_in(sales.manager)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert manager.get(reverse("leads:lead_list")).status_code == 200
+        return len(captured)
+
+    for number in range(3):
+        lead_create(actor=sales.manager, name=f"客户{number}", phone="13912345678", source=sales.website, **HOT)
+    few = queries()
+    for number in range(3, 30):
+        lead_create(actor=sales.manager, name=f"客户{number}", phone="13912345678", source=sales.website, **COOL)
+    many = queries()
+
+    assert (few, many) == (QUERIES, QUERIES)
