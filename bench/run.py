@@ -35,10 +35,10 @@ TIMELINES = ["一个月内", "三个月内", "半年内", "不确定", ""]
 SOURCES = ["官网表单", "展会", "客户推荐", "电话开发", "渠道伙伴", "线上广告", "微信公众号"]
 
 
-def lead_csv(rows: int, seed: int = 7) -> bytes:
+def lead_csv(rows: int, owners: list[str], seed: int = 7) -> bytes:
     """A GBK CSV of ``rows`` leads with realistic repeats (about 2 % share a phone with an earlier row)."""
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
-    lines = ["姓名,公司,手机,邮箱,行业,规模,区域,城市,意向,预算,采购时间,来源"]
+    lines = ["姓名,公司,手机,邮箱,行业,规模,区域,城市,意向,预算,采购时间,来源,负责人"]
     phones: list[str] = []
     for i in range(rows):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.5 else "")
@@ -66,6 +66,7 @@ def lead_csv(rows: int, seed: int = 7) -> bytes:
                     rng.choice(BUDGETS),
                     rng.choice(TIMELINES),
                     rng.choice(SOURCES),
+                    owners[i % len(owners)] if owners else "",
                 ]
             )
         )
@@ -85,14 +86,17 @@ MAPPING = {
     "budget": "预算",
     "timeline": "采购时间",
     "source": "来源",
+    "owner": "负责人",
 }
 
 
 def bench_import(rows: int) -> dict[str, float | int]:
     from leads.models import Lead
     from ltc import importer
+    from org.models import Membership, Role
 
-    data = lead_csv(rows)
+    reps = sorted(set(Membership.objects.filter(role=Role.REP).values_list("user__username", flat=True)))
+    data = lead_csv(rows, reps)
     started = time.perf_counter()
     table = importer.read_table(data, "bench.csv")
     read = time.perf_counter()
@@ -115,9 +119,55 @@ def bench_import(rows: int) -> dict[str, float | int]:
     }
 
 
+def _timed(client, url: str, runs: int) -> dict[str, float | int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm: templates compiled, caches filled
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    times.sort()
+    return {
+        "median_ms": round(times[len(times) // 2], 1),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        "queries": len(captured),
+    }
+
+
+def bench_lists(runs: int) -> dict[str, dict[str, float | int]]:
+    """The lead list (page and API) over every imported lead, in-process like the peers' figures: for a
+    manager who sees all of sales, and for one rep (filtered by the visibility layer), and with filters."""
+    from django.db.models import Count
+    from django.test import Client
+
+    from leads.models import Lead
+    from org.models import User
+
+    results = {}
+    busiest = Lead.objects.exclude(owner=None).values("owner").order_by().annotate(n=Count("pk")).order_by("-n")[0]
+    people = {"manager": User.objects.get(username="director"), "rep": User.objects.get(pk=busiest["owner"])}
+    for who, user in people.items():
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(user)
+        results[f"lead list page, {who}"] = _timed(client, "/leads/", runs)
+        results[f"lead list page, {who}, grade A + overdue, by score"] = _timed(
+            client, "/leads/?grade=A&overdue=true&sort=-score", runs
+        )
+        results[f"leads API, {who}"] = _timed(client, "/api/v1/leads/", runs)
+    results["leads visible to the rep"] = {"rows": Lead.objects.filter(owner=people["rep"]).count()}
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=60, help="requests per timed page")
     args = parser.parse_args()
 
     import django
@@ -126,11 +176,15 @@ def main() -> int:
     django.setup()
     names = setup_databases(verbosity=0, interactive=False, keepdb=False)
     try:
+        from org import demo
+
+        demo.load()  # the demo company's people, so that imported leads are routed to its reps
         results = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "import_leads": bench_import(args.leads),
         }
+        results["lists"] = bench_lists(args.runs)
     finally:
         teardown_databases(names, verbosity=0)
     print(json.dumps(results, ensure_ascii=False, indent=2))

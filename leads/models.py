@@ -220,7 +220,7 @@ class Lead(models.Model):
         related_name="+",
         db_index=False,
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
@@ -230,8 +230,10 @@ class Lead(models.Model):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         indexes = [
-            models.Index(fields=["owner", "status", "-created_at"]),
-            models.Index(fields=["team", "status", "-created_at"]),
+            # the list's order (newest first, id to break ties): a manager's page walks it and stops at 25
+            models.Index(fields=["-created_at", "-id"], name="leads_lead_newest"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="leads_lead_owner_newest"),
+            models.Index(fields=["team", "-created_at", "-id"], name="leads_lead_team_newest"),
             models.Index(fields=["status", "-created_at"]),
         ]
         constraints = [

@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,9 +28,10 @@ from leads.selectors import lead_get_for_user, lead_list_visible_to
 from ltc.access import profile_for
 from ltc.audit import record_history
 from ltc.errors import DomainError
+from ltc.paging import CappedPaginator
 from org.models import Membership, Role, User
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 LIST_PARAMS = ("q", "status", "grade", "owner", "team", "source", "campaign", "created_after", "created_before",
                "overdue", "sort")  # fmt: skip
 
@@ -90,7 +90,7 @@ def _list_query(request: HttpRequest) -> str:
 @login_required
 def lead_list(request: HttpRequest) -> HttpResponse:
     leads = lead_list_visible_to(user=_me(request), filters=request.GET)
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
     filterset = LeadFilter(request.GET or None, queryset=Lead.objects.none())
     profile = profile_for(_me(request))
     if profile is not None and not profile.sees_all:

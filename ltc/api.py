@@ -17,12 +17,28 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ltc.errors import DomainError
+from ltc.paging import CappedPaginator
 
 
 class Pagination(PageNumberPagination):
+    """Pages of 25 (up to 200 on request). ``count`` stops at 10,000; ``count_capped`` says when there are
+    more (ltc.paging), so that a list over a large table is never a full count."""
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        paginator = self.page.paginator if self.page is not None else None
+        response.data["count_capped"] = bool(getattr(paginator, "capped", False))
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["count_capped"] = {"type": "boolean", "example": False}
+        return described
 
 
 _CODES: dict[type[Exception], str] = {

@@ -256,3 +256,22 @@ def test_the_list_page_costs_the_same_queries_for_3_or_30_leads(sales, frozen):
     many = queries()
 
     assert (few, many) == (QUERIES, QUERIES)
+
+
+def test_a_long_list_counts_up_to_the_cap_and_says_there_are_more(sales, leads, monkeypatch):
+    from rest_framework.test import APIClient
+
+    from ltc.paging import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 1)
+    manager = signed_in(sales.manager)
+    api = APIClient()
+    api.force_authenticate(sales.manager)
+
+    html = manager.get(reverse("leads:lead_list")).content.decode()
+    body = api.get("/api/v1/leads/").json()
+    exact = api.get("/api/v1/leads/?grade=A").json()
+
+    assert '<span class="badge text-bg-light" id="lead-total">1+</span>' in html
+    assert (body["count"], body["count_capped"], len(body["results"])) == (1, True, 1)  # pages up to the cap
+    assert (exact["count"], exact["count_capped"]) == (1, False)
