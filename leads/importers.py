@@ -326,6 +326,7 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
 LEAD_IMPORT = ImportSpec(
     kind="leads",
     label=gettext_lazy("leads"),
+    list_url_name="leads:lead_list",
     columns=_columns(),
     write=_write,
     check_row=_check_row,

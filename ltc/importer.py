@@ -66,6 +66,8 @@ class ImportSpec:
     # Rows that seem to repeat a record (in the file or already stored): (row index, what it matches).
     # Reported, never merged: they are imported and flagged.
     duplicates: Callable[[list[dict[str, Any]]], list[tuple[int, str]]] | None = None
+    # The list page of what was imported, as a URL name (the import pages link back to it).
+    list_url_name: str = ""
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.field == name)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("customers.urls")),
     path("leads/", include("leads.urls")),
+    path("import/", include("ltc.import_urls")),
     path("opportunities/", include("opportunities.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

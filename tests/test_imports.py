@@ -1,0 +1,155 @@
+"""The import pages: upload → mapping (remembered per file layout) → every row checked → all or nothing."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from leads.models import Lead
+from ltc.models import ImportBatch, ImportMapping
+
+GOOD = "姓名,手机,来源,备注\r\n刘建华,13817623301,官网表单,展会名片\r\n王芳,+86 139-1234-5678,展会,\r\n"
+BAD = "姓名,手机,来源,备注\r\n刘建华,12345,官网表单,\r\n,13912345678,抖音,\r\n"
+
+
+def signed_in(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def upload(client: Client, text: str, name: str = "leads.csv", encoding: str = "gbk"):
+    return client.post(
+        reverse("imports:upload", args=["leads"]), {"file": SimpleUploadedFile(name, text.encode(encoding))}
+    )
+
+
+def test_a_good_gbk_file_goes_through_mapping_and_preview_into_leads(org):
+    client = signed_in(org.manager)
+
+    uploaded = upload(client, GOOD)
+    batch = ImportBatch.objects.get()
+    assert uploaded["Location"] == reverse("imports:mapping", args=[batch.pk])
+    mapping = client.get(uploaded["Location"])
+    chosen = {row["column"].field: row["chosen"] for row in mapping.context["rows"] if row["chosen"]}
+    assert chosen == {"name": "姓名", "phone": "手机", "source": "来源", "note": "备注"}
+    assert mapping.context["remembered"] is False
+
+    posted = client.post(uploaded["Location"], {f"map-{k}": v for k, v in chosen.items()})
+    assert posted["Location"] == reverse("imports:preview", args=[batch.pk])
+    preview = client.get(posted["Location"])
+    assert (len(preview.context["preview"].rows), preview.context["bad_rows"]) == (2, 0)
+    assert Lead.objects.count() == 0  # nothing yet
+
+    client.post(reverse("imports:commit", args=[batch.pk]))
+
+    assert list(Lead.objects.order_by("pk").values_list("name", "phone", "source__code", "note")) == [
+        ("刘建华", "13817623301", "website", "展会名片"),
+        ("王芳", "+86 139-1234-5678", "trade_show", ""),
+    ]
+    batch.refresh_from_db()
+    assert (batch.state, batch.result, bytes(batch.data)) == ("committed", {"created": 2, "duplicates": 0}, b"")
+    done = client.get(reverse("imports:preview", args=[batch.pk])).content.decode()
+    assert "leads.csv: 2 rows imported, 0 flagged as possible duplicates." in done
+
+
+def test_errors_are_listed_and_reported_and_nothing_is_written(org):
+    client = signed_in(org.manager)
+    upload(client, BAD, encoding="utf-8-sig")
+    batch = ImportBatch.objects.get()
+    client.post(
+        reverse("imports:mapping", args=[batch.pk]), {"map-name": "姓名", "map-phone": "手机", "map-source": "来源"}
+    )
+
+    preview = client.get(reverse("imports:preview", args=[batch.pk]))
+    report = client.get(reverse("imports:errors", args=[batch.pk]))
+    refused = client.post(reverse("imports:commit", args=[batch.pk]), follow=True)
+
+    assert [(e.row, e.column, e.reason) for e in preview.context["errors"]] == [
+        (2, "手机", "“12345” is not a phone number."),
+        (3, "姓名", "Required."),
+        (3, "来源", "Unknown source “抖音”."),
+    ]
+    assert report["Content-Disposition"] == f'attachment; filename="import-{batch.pk}-errors.csv"'
+    assert report.content.decode("utf-8") == (
+        "\ufeffRow,Column,Reason\n2,手机,“12345” is not a phone number.\n3,姓名,Required.\n3,来源,Unknown source “抖音”.\n"
+    )
+    assert [str(m) for m in refused.context["messages"]] == [
+        "2 rows have errors; nothing was imported. Correct the file and try again."
+    ]
+    assert Lead.objects.count() == 0
+    assert ImportBatch.objects.get().state == "uploaded"
+
+
+def test_the_mapping_is_remembered_for_the_next_file_with_the_same_columns(org):
+    client = signed_in(org.manager)
+    text = "客户姓名,联系电话,渠道\r\n刘建华,13817623301,官网表单\r\n"
+    upload(client, text)
+    first = ImportBatch.objects.get()
+    client.post(
+        reverse("imports:mapping", args=[first.pk]),
+        {"map-name": "客户姓名", "map-phone": "联系电话", "map-source": "渠道"},
+    )
+    client.post(reverse("imports:commit", args=[first.pk]))
+
+    upload(client, text.replace("刘建华", "王芳"), name="second.csv")
+    second = ImportBatch.objects.latest("pk")
+    page = client.get(reverse("imports:mapping", args=[second.pk]))
+
+    assert page.context["remembered"] is True
+    assert {r["column"].field: r["chosen"] for r in page.context["rows"] if r["chosen"]} == {
+        "name": "客户姓名",
+        "phone": "联系电话",
+        "source": "渠道",
+    }
+    assert ImportMapping.objects.count() == 1
+
+
+def test_a_batch_is_its_uploaders_and_imports_once(org):
+    client = signed_in(org.manager)
+    upload(client, GOOD)
+    batch = ImportBatch.objects.get()
+    client.post(
+        reverse("imports:mapping", args=[batch.pk]), {"map-name": "姓名", "map-phone": "手机", "map-source": "来源"}
+    )
+
+    other = signed_in(org.rep)
+    assert other.get(reverse("imports:preview", args=[batch.pk])).status_code == 404
+    assert other.post(reverse("imports:commit", args=[batch.pk])).status_code == 404
+    assert Lead.objects.count() == 0
+
+    client.post(reverse("imports:commit", args=[batch.pk]))
+    again = client.post(reverse("imports:commit", args=[batch.pk]), follow=True)
+    assert [str(m) for m in again.context["messages"]][-1] == "This file was imported already."
+    assert Lead.objects.count() == 2
+
+
+def test_empty_and_header_only_files_are_refused_with_a_message(org):
+    client = signed_in(org.manager)
+
+    empty = upload(client, "")
+    headers_only = upload(client, "姓名,手机,来源\r\n")
+    missing = client.post(reverse("imports:upload", args=["leads"]), {})
+    unknown = client.get(reverse("imports:upload", args=["spaceships"]))
+
+    assert (empty.context["error"], headers_only.context["error"], missing.context["error"]) == (
+        "The file is empty.",
+        "The file has headers but no rows.",
+        "Choose a file.",
+    )
+    assert unknown.status_code == 404
+    assert ImportBatch.objects.count() == 0
+
+
+def test_a_missing_required_column_is_refused_on_the_mapping_page(org):
+    client = signed_in(org.manager)
+    upload(client, GOOD)
+    batch = ImportBatch.objects.get()
+
+    with translation.override("en"):
+        page = client.post(reverse("imports:mapping", args=[batch.pk]), {"map-name": "姓名"})
+
+    assert page.context["problems"] == ["Choose the column for Source: it is required."]
+    assert ImportBatch.objects.get().mapping == {}
