@@ -74,7 +74,10 @@ def test_errors_are_listed_and_reported_and_nothing_is_written(org):
     ]
     assert report["Content-Disposition"] == f'attachment; filename="import-{batch.pk}-errors.csv"'
     assert report.content.decode("utf-8") == (
-        "\ufeffRow,Column,Reason\n2,手机,“12345” is not a phone number.\n3,姓名,Required.\n3,来源,Unknown source “抖音”.\n"
+        "\ufeffRow,Column,Reason\n"
+        "2,手机,“12345” is not a phone number.\n"
+        "3,姓名,Required.\n"
+        "3,来源,Unknown source “抖音”.\n"
     )
     assert [str(m) for m in refused.context["messages"]] == [
         "2 rows have errors; nothing was imported. Correct the file and try again."
