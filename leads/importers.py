@@ -23,6 +23,7 @@ from ltc.importer import CellError, Column, ImportSpec
 from org.models import Region, Role, User
 
 BATCH_SIZE = 2000
+ANALYZE_AFTER = 10_000  # rows imported at once
 KEY_QUERY_CHUNK = 5000
 
 
@@ -130,14 +131,26 @@ def _columns() -> tuple[Column, ...]:
         Column("email", gettext_lazy("Email"), _validated(clean_email), aliases=("邮箱", "电子邮件", "e-mail")),
         Column("industry", gettext_lazy("Industry"), _limit(100), aliases=("行业", "sector")),
         Column(
-            "size", gettext_lazy("Company size"), _choice(CompanySize, SYNONYMS["size"]), aliases=("规模", "公司规模")
+            "size",
+            gettext_lazy("Company size"),
+            _choice(CompanySize, SYNONYMS["size"]),
+            choices=CompanySize,
+            aliases=("规模", "公司规模"),
         ),
-        Column("region", gettext_lazy("Region"), _choice(Region), aliases=("区域", "大区")),
+        Column("region", gettext_lazy("Region"), _choice(Region), choices=Region, aliases=("区域", "大区")),
         Column("city", gettext_lazy("City"), _limit(100), aliases=("城市",)),
-        Column("intent", gettext_lazy("Intent"), _choice(Intent, SYNONYMS["intent"]), aliases=("意向",)),
-        Column("budget", gettext_lazy("Budget"), _choice(Budget, SYNONYMS["budget"]), aliases=("预算",)),
         Column(
-            "timeline", gettext_lazy("Timeline"), _choice(Timeline, SYNONYMS["timeline"]), aliases=("采购时间", "时间")
+            "intent", gettext_lazy("Intent"), _choice(Intent, SYNONYMS["intent"]), choices=Intent, aliases=("意向",)
+        ),
+        Column(
+            "budget", gettext_lazy("Budget"), _choice(Budget, SYNONYMS["budget"]), choices=Budget, aliases=("预算",)
+        ),
+        Column(
+            "timeline",
+            gettext_lazy("Timeline"),
+            _choice(Timeline, SYNONYMS["timeline"]),
+            choices=Timeline,
+            aliases=("采购时间", "时间"),
         ),
         Column(
             "source",
@@ -320,6 +333,10 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
         copy_insert(Lead, leads)
         copy_insert(GradeChange, grades)
         Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+    if len(leads) >= ANALYZE_AFTER:
+        # Fresh statistics at once, not when autovacuum comes by: the lists' plans depend on them.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE leads_lead, leads_gradechange")
     return {"created": len(leads), "duplicates": sum(1 for m in matches if m is not None), "ids": ids}
 
 

@@ -114,7 +114,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "bad_rows": len({e.row for e in checked.errors}),
             "errors": checked.errors[:ERRORS_SHOWN],
             "columns": columns,
-            "sample": [[row.get(c.field, "") for c in columns] for row in checked.rows[:PREVIEW_ROWS]],
+            "sample": [[c.show(row.get(c.field)) for c in columns] for row in checked.rows[:PREVIEW_ROWS]],
         }
     )
     return render(request, "imports/preview.html", context)

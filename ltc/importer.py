@@ -48,6 +48,15 @@ class Column:
     parse: Callable[[str], Any] = lambda value: value.strip()
     required: bool = False
     aliases: tuple[str, ...] = ()  # headers that map to this field without asking
+    choices: Any = None  # the TextChoices a value is one of, so a preview shows its label
+
+    def show(self, value: Any) -> str:
+        """A parsed value as the preview shows it: a choice by its label, a record by its name."""
+        if value is None or value == "":
+            return ""
+        if self.choices is not None:
+            return str(dict(self.choices.choices).get(value, value))
+        return str(value)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ def test_a_good_gbk_file_goes_through_mapping_and_preview_into_leads(org):
     assert posted["Location"] == reverse("imports:preview", args=[batch.pk])
     preview = client.get(posted["Location"])
     assert (len(preview.context["preview"].rows), preview.context["bad_rows"]) == (2, 0)
+    assert preview.context["sample"] == [
+        ["刘建华", "13817623301", "Website form", "展会名片"],
+        ["王芳", "+86 139-1234-5678", "Trade show", ""],
+    ]
     assert Lead.objects.count() == 0  # nothing yet
 
     client.post(reverse("imports:commit", args=[batch.pk]))
