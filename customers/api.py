@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from customers.models import Account, CompanySize
-from customers.selectors import account_get_for_user, account_list_visible_to
-from customers.services import account_create
+from customers.models import Account, CompanySize, Contact
+from customers.selectors import account_get_for_user, account_list_visible_to, contact_list_visible_to
+from customers.services import account_create, contact_create
 from org.models import Region
 
 
@@ -62,3 +63,55 @@ class AccountViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         account = account_create(actor=request.user, owner=request.user, **data.validated_data)
         return Response(AccountOutput(account).data, status=status.HTTP_201_CREATED)
+
+
+class ContactOutput(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "account", "account_name", "name", "title", "phone", "email", "created_at"]
+        read_only_fields = fields
+
+
+class ContactInput(serializers.Serializer):
+    account = serializers.IntegerField()
+    name = serializers.CharField(max_length=100)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+
+
+class ContactViewSet(viewsets.GenericViewSet):
+    """Contacts at the accounts the caller may see; others answer 404. ``?account=<id>`` and ``?q=`` narrow."""
+
+    serializer_class = ContactOutput
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        params = self.request.query_params
+        qs = contact_list_visible_to(user=self.request.user, search=params.get("q", "").strip())
+        account = params.get("account", "")
+        return qs.filter(account_id=int(account)) if account.isdigit() else qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("account", int, description="Only this account's contacts"),
+            OpenApiParameter("q", str, description="Name, phone or email"),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ContactOutput(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: Any = None) -> Response:
+        return Response(ContactOutput(get_object_or_404(self.get_queryset(), pk=int(pk))).data)
+
+    @extend_schema(request=ContactInput, responses={201: ContactOutput})
+    def create(self, request: Request) -> Response:
+        data = ContactInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        account = account_get_for_user(user=request.user, pk=fields.pop("account"))
+        contact = contact_create(actor=request.user, account=account, **fields)
+        return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)

@@ -25,8 +25,11 @@ def account_get_for_user(*, user: Any, pk: int) -> Account:
     return get_object_or_404(qs, pk=pk)
 
 
-def contact_list_visible_to(*, user: Any, account: Account | None = None) -> QuerySet[Contact]:
+def contact_list_visible_to(*, user: Any, account: Account | None = None, search: str = "") -> QuerySet[Contact]:
+    """Contacts at accounts the user may see, by name; narrowed to one account or a search."""
     qs = visible(Contact.objects.select_related("account", "owner"), user, CONTACT_VISIBILITY)
     if account is not None:
         qs = qs.filter(account=account)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(phone_key__startswith=search) | Q(email_key=search.lower()))
     return qs.order_by("name", "pk")

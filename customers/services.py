@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.models import Account, Contact
-from customers.normalise import email_key, phone_key, text_key
+from customers.normalise import clean_email, clean_phone, email_key, phone_key, text_key
 from ltc.audit import acting_as
+from ltc.errors import DomainError
+
+INVALID_CONTACT = "invalid_contact"
 
 
 @transaction.atomic
@@ -41,7 +46,18 @@ def account_create(
 def contact_create(
     *, actor: Any, account: Account, name: str, title: str = "", phone: str = "", email: str = ""
 ) -> Contact:
-    """Create a contact at ``account``; the contact belongs to the account's owner."""
+    """Create a contact at ``account``; the contact belongs to the account's owner. Refuses an empty name and
+    a phone or email that is not one (code ``invalid_contact``, every bad field named)."""
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("A contact needs a name.")]
+    for field, value, check in (("phone", phone, clean_phone), ("email", email, clean_email)):
+        try:
+            check(value or "")
+        except ValidationError as exc:
+            errors[field] = [str(exc.message)]
+    if errors:
+        raise DomainError(_("The contact is not valid."), code=INVALID_CONTACT, fields=errors)
     with acting_as(actor):
         return Contact.objects.create(
             account=account,

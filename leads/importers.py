@@ -6,12 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.importers import SIZE_SYNONYMS, Lookup, choice, limited, validated
 from customers.models import CompanySize, Contact
 from customers.normalise import clean_email, clean_phone, email_key, phone_key, text_key
 from leads import grading
@@ -19,7 +18,7 @@ from leads.models import Assignment, Budget, Campaign, GradeChange, Intent, Lead
 from leads.services import _home_team_id, rubric_active
 from ltc.audit import acting_as
 from ltc.bulk import copy_insert, reserve_ids
-from ltc.importer import CellError, Column, ImportSpec
+from ltc.importer import Column, ImportSpec
 from org.models import Region, Role, User
 
 BATCH_SIZE = 2000
@@ -29,79 +28,11 @@ KEY_QUERY_CHUNK = 5000
 
 # Words people put in spreadsheets for our values, beyond the values and their labels.
 SYNONYMS: dict[str, dict[str, str]] = {
-    "size": {
-        "微型": "micro",
-        "小型": "small",
-        "中型": "medium",
-        "大型": "large",
-        "超大型": "enterprise",
-        "集团": "enterprise",
-    },
+    "size": SIZE_SYNONYMS,
     "intent": {"高": "high", "强": "high", "中": "medium", "一般": "medium", "低": "low", "弱": "low"},
     "budget": {"已确认": "confirmed", "有预算": "confirmed", "规划中": "planned", "无": "none", "没有": "none"},
     "timeline": {"一个月内": "1m", "三个月内": "3m", "半年内": "6m", "六个月内": "6m", "不确定": "later"},
 }
-
-
-def _choice(choices: Any, synonyms: dict[str, str] | None = None) -> Callable[[str], str]:
-    """Accept a choice by its value, its label in Chinese or English, or a common synonym (width/case folded)."""
-    from django.utils import translation
-
-    table: dict[str, str] = {}
-
-    def parse(text: str) -> str:
-        if not table:
-            for value, label in choices.choices:
-                table[text_key(value)] = value
-                for language in ("zh-hans", "en"):
-                    with translation.override(language):
-                        table[text_key(str(label))] = value
-            for word, value in (synonyms or {}).items():
-                table[text_key(word)] = value
-        found = table.get(text_key(text))
-        if found is not None:
-            return str(found)
-        allowed = ", ".join(str(v) for v in choices.values)
-        raise CellError(_("“%(value)s” is not one of: %(allowed)s") % {"value": text, "allowed": allowed})
-
-    return parse
-
-
-def _validated(check: Callable[[str], str]) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        try:
-            check(text)
-        except ValidationError as exc:
-            raise CellError(str(exc.message)) from None
-        return text.strip()
-
-    return parse
-
-
-def _limit(length: int) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if len(text) > length:
-            raise CellError(_("At most %(limit)d characters.") % {"limit": length})
-        return text
-
-    return parse
-
-
-class _Lookup:
-    """Resolves names to rows once per import (a file of 100,000 rows names a handful of sources)."""
-
-    def __init__(self, load: Callable[[], dict[str, Any]], message: str | Promise) -> None:
-        self._load = load
-        self._cache: dict[str, Any] | None = None
-        self._message = message
-
-    def __call__(self, text: str) -> Any:
-        if self._cache is None:
-            self._cache = self._load()
-        found = self._cache.get(text_key(text))
-        if found is None:
-            raise CellError(str(self._message) % {"value": text})
-        return found
 
 
 def _sources() -> dict[str, Source]:
@@ -124,51 +55,47 @@ def _reps() -> dict[str, User]:
 
 def _columns() -> tuple[Column, ...]:
     return (
-        Column("name", gettext_lazy("Name"), _limit(100), required=True, aliases=("姓名", "联系人", "contact")),
-        Column("company", gettext_lazy("Company"), _limit(200), aliases=("公司", "公司名称", "单位", "account")),
-        Column("title", gettext_lazy("Title"), _limit(100), aliases=("职务", "职位", "position")),
-        Column("phone", gettext_lazy("Phone"), _validated(clean_phone), aliases=("电话", "手机", "手机号", "mobile")),
-        Column("email", gettext_lazy("Email"), _validated(clean_email), aliases=("邮箱", "电子邮件", "e-mail")),
-        Column("industry", gettext_lazy("Industry"), _limit(100), aliases=("行业", "sector")),
+        Column("name", gettext_lazy("Name"), limited(100), required=True, aliases=("姓名", "联系人", "contact")),
+        Column("company", gettext_lazy("Company"), limited(200), aliases=("公司", "公司名称", "单位", "account")),
+        Column("title", gettext_lazy("Title"), limited(100), aliases=("职务", "职位", "position")),
+        Column("phone", gettext_lazy("Phone"), validated(clean_phone), aliases=("电话", "手机", "手机号", "mobile")),
+        Column("email", gettext_lazy("Email"), validated(clean_email), aliases=("邮箱", "电子邮件", "e-mail")),
+        Column("industry", gettext_lazy("Industry"), limited(100), aliases=("行业", "sector")),
         Column(
             "size",
             gettext_lazy("Company size"),
-            _choice(CompanySize, SYNONYMS["size"]),
+            choice(CompanySize, SYNONYMS["size"]),
             choices=CompanySize,
             aliases=("规模", "公司规模"),
         ),
-        Column("region", gettext_lazy("Region"), _choice(Region), choices=Region, aliases=("区域", "大区")),
-        Column("city", gettext_lazy("City"), _limit(100), aliases=("城市",)),
-        Column(
-            "intent", gettext_lazy("Intent"), _choice(Intent, SYNONYMS["intent"]), choices=Intent, aliases=("意向",)
-        ),
-        Column(
-            "budget", gettext_lazy("Budget"), _choice(Budget, SYNONYMS["budget"]), choices=Budget, aliases=("预算",)
-        ),
+        Column("region", gettext_lazy("Region"), choice(Region), choices=Region, aliases=("区域", "大区")),
+        Column("city", gettext_lazy("City"), limited(100), aliases=("城市",)),
+        Column("intent", gettext_lazy("Intent"), choice(Intent, SYNONYMS["intent"]), choices=Intent, aliases=("意向",)),
+        Column("budget", gettext_lazy("Budget"), choice(Budget, SYNONYMS["budget"]), choices=Budget, aliases=("预算",)),
         Column(
             "timeline",
             gettext_lazy("Timeline"),
-            _choice(Timeline, SYNONYMS["timeline"]),
+            choice(Timeline, SYNONYMS["timeline"]),
             choices=Timeline,
             aliases=("采购时间", "时间"),
         ),
         Column(
             "source",
             gettext_lazy("Source"),
-            _Lookup(_sources, gettext_lazy("Unknown source “%(value)s”.")),
+            Lookup(_sources, gettext_lazy("Unknown source “%(value)s”.")),
             required=True,
             aliases=("来源", "渠道", "channel"),
         ),
         Column(
             "campaign",
             gettext_lazy("Campaign"),
-            _Lookup(_campaigns, gettext_lazy("Unknown campaign “%(value)s”.")),
+            Lookup(_campaigns, gettext_lazy("Unknown campaign “%(value)s”.")),
             aliases=("活动", "市场活动"),
         ),
         Column(
             "owner",
             gettext_lazy("Owner"),
-            _Lookup(_reps, gettext_lazy("“%(value)s” is not an active sales rep.")),
+            Lookup(_reps, gettext_lazy("“%(value)s” is not an active sales rep.")),
             aliases=("负责人", "销售", "username"),
         ),
         Column("note", gettext_lazy("Note"), aliases=("备注", "notes")),
@@ -177,9 +104,9 @@ def _columns() -> tuple[Column, ...]:
 
 def _lookups() -> dict[str, Callable[[str], Any]]:
     return {
-        "source": _Lookup(_sources, gettext_lazy("Unknown source “%(value)s”.")),
-        "campaign": _Lookup(_campaigns, gettext_lazy("Unknown campaign “%(value)s”.")),
-        "owner": _Lookup(_reps, gettext_lazy("“%(value)s” is not an active sales rep.")),
+        "source": Lookup(_sources, gettext_lazy("Unknown source “%(value)s”.")),
+        "campaign": Lookup(_campaigns, gettext_lazy("Unknown campaign “%(value)s”.")),
+        "owner": Lookup(_reps, gettext_lazy("“%(value)s” is not an active sales rep.")),
     }
 
 

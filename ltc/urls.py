@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from customers.api import AccountViewSet
+from customers.api import AccountViewSet, ContactViewSet
 from insights.views import home
 from leads.api import LeadViewSet
 from ltc import views
@@ -21,6 +21,7 @@ admin.site.index_title = _("Organisation and settings")
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
+router.register("contacts", ContactViewSet, basename="contact")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 

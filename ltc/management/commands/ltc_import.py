@@ -68,7 +68,10 @@ class Command(BaseCommand):
                 f"dry run: {rows} rows are valid, {len(preview.duplicates)} possible duplicates; nothing written."
             )
             return
-        result = importer.commit(preview, actor)
+        try:
+            result = importer.commit(preview, actor)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         self.stdout.write(
             f"imported {result['created']} {kind}, {result['duplicates']} flagged as possible duplicates."
         )

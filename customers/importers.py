@@ -1,0 +1,307 @@
+"""How files become accounts and contacts; and the cell parsers that every customer-facing import shares
+(choices by value, label or synonym; checked phones and emails; lengths; names looked up once per file)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from customers.models import Account, CompanySize, Contact
+from customers.normalise import clean_email, clean_phone, email_key, phone_key, text_key
+from customers.selectors import account_list_visible_to
+from ltc.audit import acting_as
+from ltc.errors import DomainError
+from ltc.importer import CellError, Column, ImportSpec
+from org.models import Region, Role, User
+
+BATCH_SIZE = 1000
+# Words people put in spreadsheets for company sizes, beyond the values and their labels.
+SIZE_SYNONYMS = {
+    "微型": "micro",
+    "小型": "small",
+    "中型": "medium",
+    "大型": "large",
+    "超大型": "enterprise",
+    "集团": "enterprise",
+}
+NO_OWNER = "import_owner_required"
+NOT_YOURS = "import_account_not_visible"
+
+
+# --- cell parsers ---------------------------------------------------------------------------------------
+
+
+def choice(choices: Any, synonyms: dict[str, str] | None = None) -> Callable[[str], str]:
+    """Accept a choice by its value, its label in Chinese or English, or a common synonym (width/case folded)."""
+    from django.utils import translation
+
+    table: dict[str, str] = {}
+
+    def parse(text: str) -> str:
+        if not table:
+            for value, label in choices.choices:
+                table[text_key(value)] = value
+                for language in ("zh-hans", "en"):
+                    with translation.override(language):
+                        table[text_key(str(label))] = value
+            for word, value in (synonyms or {}).items():
+                table[text_key(word)] = value
+        found = table.get(text_key(text))
+        if found is not None:
+            return str(found)
+        allowed = ", ".join(str(v) for v in choices.values)
+        raise CellError(_("“%(value)s” is not one of: %(allowed)s") % {"value": text, "allowed": allowed})
+
+    return parse
+
+
+def validated(check: Callable[[str], str]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        try:
+            check(text)
+        except ValidationError as exc:
+            raise CellError(str(exc.message)) from None
+        return text.strip()
+
+    return parse
+
+
+def limited(length: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if len(text) > length:
+            raise CellError(_("At most %(limit)d characters.") % {"limit": length})
+        return text
+
+    return parse
+
+
+class Lookup:
+    """Resolves names to rows once per import (a file of 100,000 rows names a handful of sources)."""
+
+    def __init__(self, load: Callable[[], dict[str, Any]], message: str | Promise) -> None:
+        self._load = load
+        self._cache: dict[str, Any] | None = None
+        self._message = message
+
+    def __call__(self, text: str) -> Any:
+        if self._cache is None:
+            self._cache = self._load()
+        found = self._cache.get(text_key(text))
+        if found is None:
+            raise CellError(str(self._message) % {"value": text})
+        return found
+
+
+def sales_people() -> dict[str, User]:
+    """Active reps and managers, by login and by the name people know them by."""
+    people = User.objects.filter(is_active=True, memberships__role__in=[Role.REP, Role.MANAGER]).distinct()
+    table: dict[str, User] = {}
+    for user in people:
+        for name in (user.display_name, user.username):
+            if name:
+                table.setdefault(text_key(name), user)
+    return table
+
+
+def _accounts() -> dict[str, Account]:
+    table: dict[str, Account] = {}
+    for account in Account.objects.select_related("owner").order_by("pk"):
+        table.setdefault(text_key(account.name), account)
+    return table
+
+
+OWNER_MESSAGE = gettext_lazy("“%(value)s” is not an active sales rep or manager.")
+ACCOUNT_MESSAGE = gettext_lazy("No account is called “%(value)s”.")
+
+
+# --- accounts -------------------------------------------------------------------------------------------
+
+
+def _account_columns() -> tuple[Column, ...]:
+    return (
+        Column(
+            "name",
+            gettext_lazy("Company name"),
+            limited(200),
+            required=True,
+            aliases=("公司", "公司名称", "客户名称", "company"),
+        ),
+        Column("industry", gettext_lazy("Industry"), limited(100), aliases=("行业",)),
+        Column(
+            "size",
+            gettext_lazy("Company size"),
+            choice(CompanySize, SIZE_SYNONYMS),
+            choices=CompanySize,
+            aliases=("规模", "公司规模"),
+        ),
+        Column("region", gettext_lazy("Region"), choice(Region), choices=Region, aliases=("区域", "大区")),
+        Column("city", gettext_lazy("City"), limited(100), aliases=("城市",)),
+        Column("website", gettext_lazy("Website"), limited(200), aliases=("网站", "官网")),
+        Column("owner", gettext_lazy("Owner"), Lookup(sales_people, OWNER_MESSAGE), aliases=("负责人", "销售")),
+    )
+
+
+def _account_duplicates(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    keys = [text_key(row["name"]) for row in rows]
+    stored = {a.name_key: a for a in Account.objects.filter(name_key__in=set(keys)).order_by("-pk")}
+    first: dict[str, int] = {}
+    found = []
+    for index, key in enumerate(keys):
+        if key in stored:
+            found.append((index, _("account #%(id)d %(name)s") % {"id": stored[key].pk, "name": stored[key].name}))
+        elif key in first:
+            found.append((index, _("row %(row)d of this file") % {"row": first[key] + 2}))
+        first.setdefault(key, index)
+    return found
+
+
+def _owner(row: dict[str, Any], actor: Any, number: int) -> Any:
+    owner = row.get("owner") or (actor if getattr(actor, "pk", None) else None)
+    if owner is None:
+        raise DomainError(
+            _("Row %(row)d has no owner: map an owner column, or import as a person (--as).") % {"row": number},
+            code=NO_OWNER,
+        )
+    return owner
+
+
+def _write_accounts(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
+    duplicates = len(_account_duplicates(rows))
+    accounts = [
+        Account(
+            name=row["name"].strip(),
+            name_key=text_key(row["name"]),
+            industry=row.get("industry", "").strip(),
+            size=row.get("size", ""),
+            region=row.get("region", ""),
+            city=row.get("city", "").strip(),
+            website=row.get("website", "").strip(),
+            owner=_owner(row, actor, number),
+        )
+        for number, row in enumerate(rows, start=2)
+    ]
+    with acting_as(actor):
+        Account.objects.bulk_create(accounts, batch_size=BATCH_SIZE)
+    return {"created": len(accounts), "duplicates": duplicates, "ids": [a.pk for a in accounts]}
+
+
+ACCOUNT_IMPORT = ImportSpec(
+    kind="accounts",
+    label=gettext_lazy("accounts"),
+    list_url_name="customers:account_list",
+    columns=_account_columns(),
+    write=_write_accounts,
+    duplicates=_account_duplicates,
+)
+
+
+# --- contacts -------------------------------------------------------------------------------------------
+
+
+def _contact_columns() -> tuple[Column, ...]:
+    return (
+        Column("name", gettext_lazy("Name"), limited(100), required=True, aliases=("姓名", "联系人")),
+        Column(
+            "account",
+            gettext_lazy("Account"),
+            Lookup(_accounts, ACCOUNT_MESSAGE),
+            required=True,
+            aliases=("公司", "公司名称", "客户", "客户名称", "company"),
+        ),
+        Column("title", gettext_lazy("Title"), limited(100), aliases=("职务", "职位")),
+        Column("phone", gettext_lazy("Phone"), validated(clean_phone), aliases=("电话", "手机", "手机号")),
+        Column("email", gettext_lazy("Email"), validated(clean_email), aliases=("邮箱", "电子邮件")),
+    )
+
+
+def _contact_lookups() -> dict[str, Callable[[str], Any]]:
+    return {"account": Lookup(_accounts, ACCOUNT_MESSAGE)}
+
+
+def _contact_keys(row: dict[str, Any]) -> list[tuple[str, str]]:
+    keys = []
+    if row.get("phone"):
+        keys.append(("phone_key", phone_key(row["phone"])))
+    if row.get("email"):
+        keys.append(("email_key", email_key(row["email"])))
+    keys.append(("person", f"{row['account'].pk}|{text_key(row['name'])}"))
+    return keys
+
+
+def _contact_duplicates(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    all_keys = [_contact_keys(row) for row in rows]
+    phones = {key for keys in all_keys for kind, key in keys if kind == "phone_key"}
+    emails = {key for keys in all_keys for kind, key in keys if kind == "email_key"}
+    accounts = {row["account"].pk for row in rows}
+    stored: dict[tuple[str, str], Contact] = {}
+    candidates = (
+        Contact.objects.filter(phone_key__in=phones)
+        | Contact.objects.filter(email_key__in=emails)
+        | Contact.objects.filter(account_id__in=accounts)
+    )
+    for contact in candidates.order_by("-pk"):
+        if contact.phone_key:
+            stored[("phone_key", contact.phone_key)] = contact
+        if contact.email_key:
+            stored[("email_key", contact.email_key)] = contact
+        stored[("person", f"{contact.account_id}|{contact.name_key}")] = contact
+    first: dict[tuple[str, str], int] = {}
+    found = []
+    for index, keys in enumerate(all_keys):
+        match = next((stored[k] for k in keys if k in stored), None)
+        if match is not None:
+            found.append((index, _("contact #%(id)d %(name)s") % {"id": match.pk, "name": match.name}))
+        else:
+            earlier = next((first[k] for k in keys if k in first), None)
+            if earlier is not None:
+                found.append((index, _("row %(row)d of this file") % {"row": earlier + 2}))
+        for key in keys:
+            first.setdefault(key, index)
+    return found
+
+
+def _write_contacts(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
+    if getattr(actor, "pk", None):
+        wanted = {row["account"].pk for row in rows}
+        allowed = set(account_list_visible_to(user=actor).filter(pk__in=wanted).values_list("pk", flat=True))
+        hidden = [number for number, row in enumerate(rows, start=2) if row["account"].pk not in allowed]
+        if hidden:
+            raise DomainError(
+                _("Rows %(rows)s name accounts that are not yours; nothing was imported.")
+                % {"rows": ", ".join(map(str, hidden[:20]))},
+                code=NOT_YOURS,
+            )
+    duplicates = len(_contact_duplicates(rows))
+    contacts = [
+        Contact(
+            account=row["account"],
+            owner=row["account"].owner,
+            name=row["name"].strip(),
+            title=row.get("title", "").strip(),
+            phone=row.get("phone", ""),
+            email=email_key(row.get("email", "")),
+            phone_key=phone_key(row.get("phone", "")),
+            email_key=email_key(row.get("email", "")),
+            name_key=text_key(row["name"]),
+        )
+        for row in rows
+    ]
+    with acting_as(actor):
+        Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
+    return {"created": len(contacts), "duplicates": duplicates, "ids": [c.pk for c in contacts]}
+
+
+CONTACT_IMPORT = ImportSpec(
+    kind="contacts",
+    label=gettext_lazy("contacts"),
+    list_url_name="customers:account_list",
+    columns=_contact_columns(),
+    write=_write_contacts,
+    lookups=_contact_lookups,
+    duplicates=_contact_duplicates,
+)
