@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +16,18 @@ from customers.importers import SIZE_SYNONYMS, Lookup, choice, limited, validate
 from customers.models import CompanySize, Contact
 from customers.normalise import clean_email, clean_phone, email_key, phone_key, text_key
 from leads import grading
-from leads.models import Assignment, Budget, Campaign, GradeChange, Intent, Lead, Source, Status, Timeline
+from leads.models import (
+    Assignment,
+    AssignmentRule,
+    Budget,
+    Campaign,
+    GradeChange,
+    Intent,
+    Lead,
+    Source,
+    Status,
+    Timeline,
+)
 from leads.services import _home_team_id, rubric_active
 from ltc.audit import acting_as
 from ltc.bulk import copy_insert, reserve_ids
@@ -202,6 +215,9 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     team_id = _home_team_id(actor) if actor_id else None
     owner_teams: dict[int, int | None] = {}
+    # A lead imported with its owner gets the same first-contact deadline as one assigned by hand.
+    deadline_hours = dict(AssignmentRule.objects.values_list("grade", "first_contact_hours"))
+    now = timezone.now()
     all_keys = [_row_keys(row) for row in rows]
     matches = _matches(rows, all_keys)
     with acting_as(actor):
@@ -240,6 +256,12 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
                     "duplicate_of_id": duplicate_of,
                     "duplicate_contact_id": match.contact if match else None,
                     "created_by_id": actor_id,
+                    "created_at": fields.get("created_at", now),
+                    "first_contact_due_at": (
+                        fields.get("created_at", now) + timedelta(hours=deadline_hours[result.grade])
+                        if owner is not None and deadline_hours.get(result.grade)
+                        else None
+                    ),
                 }
             )
             grades.append(
