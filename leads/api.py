@@ -39,11 +39,7 @@ class LeadOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_first_contact_overdue(self, lead: Lead) -> bool:
-        from django.utils import timezone
-
-        return bool(
-            lead.first_contacted_at is None and lead.first_contact_due_at and lead.first_contact_due_at < timezone.now()
-        )
+        return lead.is_first_contact_overdue
 
 
 def _choice(choices: Any) -> serializers.ChoiceField:

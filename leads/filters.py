@@ -53,7 +53,7 @@ class LeadFilter(django_filters.FilterSet):
     def first_contact_overdue(self, queryset: QuerySet[Lead], name: str, value: bool | None) -> QuerySet[Lead]:
         if value is None:
             return queryset
-        overdue = Q(first_contacted_at__isnull=True, first_contact_due_at__lt=timezone.now())
+        overdue = Q(status=Status.NEW, first_contacted_at__isnull=True, first_contact_due_at__lt=timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def sort_by(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:

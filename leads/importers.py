@@ -208,7 +208,7 @@ def _duplicates(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
     return [(index, _describe(match)) for index, match in enumerate(_matches(rows)) if match is not None]
 
 
-def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
+def write_leads(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
     """Write the leads in one stream (COPY): graded by the rubric in force, duplicates flagged, owners recorded."""
     rubric = rubric_active()
     grade = grading.Grader(rubric.rules, rubric.thresholds)
@@ -258,8 +258,8 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
                     "created_by_id": actor_id,
                     "created_at": fields.get("created_at", now),
                     "first_contact_due_at": (
-                        fields.get("created_at", now) + timedelta(hours=deadline_hours[result.grade])
-                        if owner is not None and deadline_hours.get(result.grade)
+                        fields.get("created_at", now) + timedelta(hours=hours)
+                        if owner is not None and (hours := deadline_hours.get(result.grade))
                         else None
                     ),
                 }
@@ -294,7 +294,7 @@ LEAD_IMPORT = ImportSpec(
     label=gettext_lazy("leads"),
     list_url_name="leads:lead_list",
     columns=_columns(),
-    write=_write,
+    write=write_leads,
     check_row=_check_row,
     lookups=_lookups,
     duplicates=_duplicates,

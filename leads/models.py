@@ -250,6 +250,16 @@ class Lead(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_first_contact_overdue(self) -> bool:
+        """A new lead nobody has contacted by its deadline (nurturing and closed leads are not waiting)."""
+        from django.utils import timezone
+
+        due = self.first_contact_due_at
+        return (
+            self.status == Status.NEW and self.first_contacted_at is None and due is not None and due < timezone.now()
+        )
+
 
 # A rep sees their leads; managers see their people's and their teams' unassigned pool.
 LEAD_VISIBILITY = Visibility(owner="owner_id", team="team_id")

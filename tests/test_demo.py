@@ -5,6 +5,9 @@ from io import StringIO
 from django.core.management import call_command
 
 from customers.models import Account, Contact
+from leads.models import Campaign, Grade, Lead, Status
+from opportunities.models import Opportunity
+from org import demo
 from org.models import Membership, Role, Team, User
 
 
@@ -15,6 +18,9 @@ def counts() -> tuple[int, ...]:
         Membership.objects.count(),
         Account.objects.count(),
         Contact.objects.count(),
+        Campaign.objects.count(),
+        Lead.objects.count(),
+        Opportunity.objects.count(),
     )
 
 
@@ -26,9 +32,16 @@ def test_demo_builds_a_company_with_every_role_and_is_idempotent(db):
     second = StringIO()
     call_command("ltc_demo", stdout=second)
 
-    assert after_first == (22, 10, 24, 18, 12)
+    assert after_first == (22, 10, 24, 57, 51, 4, 2972, 39)
     assert counts() == after_first
     assert "org.demo: 0 new records" in second.getvalue()
+    assert "leads.demo: 0 new records" in second.getvalue()
+    # leads in every grade and every status, worked by the reps, with duplicates flagged
+    assert set(Lead.objects.values_list("grade", flat=True)) == set(Grade.values)
+    assert set(Lead.objects.values_list("status", flat=True)) == set(Status.values)
+    assert not Lead.objects.filter(owner__isnull=False, team__isnull=True).exists()
+    assert Lead.objects.filter(duplicate_of__isnull=False).count() > 0
+    assert Lead.objects.filter(status=Status.CONVERTED).count() == Opportunity.objects.count()
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert Team.objects.filter(parent__isnull=False).exclude(region="").values("region").distinct().count() == 4
     # Chinese and English names
@@ -37,11 +50,14 @@ def test_demo_builds_a_company_with_every_role_and_is_idempotent(db):
 
 
 def test_every_demo_login_works_with_the_printed_password(db, client):
+    demo.load()
     out = StringIO()
-    call_command("ltc_demo", stdout=out)
+    call_command("ltc_demo", "--print-logins", stdout=out)
     password = out.getvalue().split("password for all: ")[1].split(")")[0]
 
-    for line in out.getvalue().splitlines()[3:]:
+    logins = [line for line in out.getvalue().splitlines() if line.startswith("  ")]
+    assert len(logins) == 9
+    for line in logins:
         username = line.split()[0]
         assert client.login(username=username, password=password), username
         client.logout()

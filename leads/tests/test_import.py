@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -127,7 +128,7 @@ def test_a_valid_file_imports_every_row_graded_with_duplicates_flagged(sales):
     assert [lead.duplicate_of for lead in leads] == [None, None, leads[0], existing]
     assert [lead.owner for lead in leads] == [sales.senior_east, None, None, None]
     # the owned B lead has the B deadline (48 h) from its import; the unowned wait in the pool without one
-    assert (leads[0].first_contact_due_at - leads[0].created_at).total_seconds() == 48 * 3600
+    assert leads[0].first_contact_due_at == leads[0].created_at + timedelta(hours=48)
     assert [lead.first_contact_due_at for lead in leads[1:]] == [None, None, None]
     assert Assignment.objects.get(lead=leads[0]).reason == "imported"
     assert GradeChange.objects.count() == 4
