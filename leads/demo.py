@@ -27,14 +27,15 @@ from activities.models import Activity
 from activities.services import activity_complete
 from customers.normalise import text_key
 from leads.importers import write_leads
-from leads.models import Campaign, Lead, Source, Status
-from leads.services import lead_create, lead_disqualify, lead_nurture, lead_qualify
+from leads.models import AssignmentRule, Campaign, Lead, Source, Status
+from leads.services import lead_create, lead_disqualify, lead_nurture, lead_qualify, lead_setting_save
 from ltc.audit import acting_as
 from org.models import Membership, Region, Role, User
 
 SEED = 20261125
 OLD_LEADS = 2600
 RECENT_LEADS = 360
+DEMO_CAP = 600
 MAVEN_ACCOUNTS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "maven-crm" / "accounts.csv"
 
 # (name, source code, cost in yuan, starts days ago, lasts days)
@@ -267,6 +268,11 @@ def load() -> int:
     people = _People()
     if people.manager is None or not Membership.objects.filter(role=Role.REP).exists():
         return 0
+    # The demo company's reps carry a few hundred open leads each (three months' worth): its administrator
+    # set the caps above that, so the rules keep routing by region.
+    for rule in AssignmentRule.objects.all():
+        rule.open_lead_cap = DEMO_CAP
+        lead_setting_save(actor=None, setting=rule)
     campaigns = _campaigns(timezone.localdate())
     international = _international_companies()
     created = len(campaigns)
