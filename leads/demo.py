@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pgtrigger
+from django.apps import apps
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from activities.models import Activity
 from activities.services import activity_complete
 from customers.normalise import text_key
 from leads.importers import write_leads
-from leads.models import AssignmentRule, Campaign, Lead, Source, Status
+from leads.models import Assignment, AssignmentRule, Campaign, GradeChange, Lead, Source, Status
 from leads.services import lead_create, lead_disqualify, lead_nurture, lead_qualify, lead_setting_save
 from ltc.audit import acting_as
 from org.models import Membership, Region, Role, User
@@ -206,6 +207,34 @@ def _old_leads(rng: random.Random, people: _People, campaigns: dict[str, Campaig
     return len(ids)
 
 
+def _backdate(lead: Lead, age: timedelta) -> None:
+    """Move a lead just captured ``age`` into the past: the lead, its assignment, grade, cadence touches and
+    their audit events alike, so that its history reads as it would have happened."""
+    lead_events = apps.get_model("leads", "LeadEvent")  # pghistory's event models are made at start-up
+    activity_events = apps.get_model("activities", "ActivityEvent")
+    earlier = {"created_at": F("created_at") - age}
+    due = {"first_contact_due_at": F("first_contact_due_at") - age}
+    activities = Activity.objects.filter(target_type__model="lead", target_id=lead.pk)
+    with pgtrigger.ignore("leads.Lead:update_update", "activities.Activity:update_update"):
+        Lead.objects.filter(pk=lead.pk).update(**earlier, **due, updated_at=F("updated_at") - age)
+        lead_events.objects.filter(pgh_obj_id=lead.pk).update(
+            **earlier, **due, updated_at=F("updated_at") - age, pgh_created_at=F("pgh_created_at") - age
+        )
+        Assignment.objects.filter(lead=lead).update(**earlier)
+        GradeChange.objects.filter(lead=lead).update(**earlier)
+        activity_events.objects.filter(pgh_obj_id__in=activities.values("pk")).update(
+            **earlier, due_at=F("due_at") - age, pgh_created_at=F("pgh_created_at") - age
+        )
+        activities.update(**earlier, due_at=F("due_at") - age)
+
+
+def _events_at(lead: Lead, activity: Activity, *, since: Any, at: Any) -> None:
+    """Date the audit events of a touch done in the past at the time it was done."""
+    for model, pk in (("leads.LeadEvent", lead.pk), ("activities.ActivityEvent", activity.pk)):
+        events = apps.get_model(model)
+        events.objects.filter(pgh_obj_id=pk, pgh_created_at__gte=since).update(pgh_created_at=at)
+
+
 def _recent_leads(rng: random.Random, people: _People, campaigns: dict[str, Campaign], international: list) -> int:
     """The last two weeks, captured through the service (rules, deadlines, cadences), then worked."""
     sources = list(Source.objects.filter(active=True))
@@ -224,30 +253,27 @@ def _recent_leads(rng: random.Random, people: _People, campaigns: dict[str, Camp
             **fields,
         )
         created += 1
-        age = timedelta(days=rng.uniform(0, 14))
-        with pgtrigger.ignore("leads.Lead:update_update", "activities.Activity:update_update"):
-            Lead.objects.filter(pk=lead.pk).update(
-                created_at=F("created_at") - age, first_contact_due_at=F("first_contact_due_at") - age
-            )
-            Activity.objects.filter(target_id=lead.pk, origin__startswith="cadence:").update(
-                due_at=F("due_at") - age, created_at=F("created_at") - age
-            )
+        _backdate(lead, timedelta(days=rng.uniform(0, 14)))
         # work it: the touches whose day has come are done by most reps, not all
         due = Activity.objects.filter(
             target_id=lead.pk, origin__startswith="cadence:", due_at__lte=now, done_at__isnull=True
-        ).order_by("due_at")
+        ).order_by("due_at", "pk")
         for activity in due:
             planned_for = activity.due_at or now
             if rng.random() < 0.75:
-                done_at = min(planned_for + timedelta(hours=rng.uniform(-20, 6)), now)
+                done_at = max(
+                    min(planned_for + timedelta(hours=rng.uniform(-20, 6)), now), planned_for - timedelta(days=1)
+                )
+                mark = timezone.now()
                 activity_complete(
                     actor=activity.assignee,
                     activity=activity,
                     outcome=rng.choice(
                         ["有兴趣，约了演示", "发了资料", "未接通，改天再打", "需求明确，待报价", "客户在比价"]
                     ),
-                    done_at=max(done_at, planned_for - timedelta(days=1)),
+                    done_at=done_at,
                 )
+                _events_at(lead, activity, since=mark, at=done_at)
             else:
                 break
         lead.refresh_from_db()
