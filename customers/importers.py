@@ -196,6 +196,7 @@ ACCOUNT_IMPORT = ImportSpec(
     list_url_name="customers:account_list",
     columns=_account_columns(),
     write=_write_accounts,
+    lookups=lambda: {"owner": Lookup(sales_people, OWNER_MESSAGE)},  # fresh per file: people join and leave
     duplicates=_account_duplicates,
 )
 
