@@ -218,6 +218,7 @@ def write_leads(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
     # A lead imported with its owner gets the same first-contact deadline as one assigned by hand.
     deadline_hours = dict(AssignmentRule.objects.values_list("grade", "first_contact_hours"))
     now = timezone.now()
+    imported = _("imported")
     all_keys = [_row_keys(row) for row in rows]
     matches = _matches(rows, all_keys)
     with acting_as(actor):
@@ -275,13 +276,12 @@ def write_leads(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
             )
             if owner is not None:
                 assignments.append(
-                    Assignment(
-                        lead_id=pk, to_user=owner, how=Assignment.How.MANUAL, actor_id=actor_id, reason=_("imported")
-                    )
-                )
+                    {"lead_id": pk, "to_user_id": owner.pk, "how": Assignment.How.MANUAL, "actor_id": actor_id,
+                     "reason": imported}
+                )  # fmt: skip
         copy_insert(Lead, leads)
         copy_insert(GradeChange, grades)
-        Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+        copy_insert(Assignment, assignments)
     if len(leads) >= ANALYZE_AFTER:
         # Fresh statistics at once, not when autovacuum comes by: the lists' plans depend on them.
         with connection.cursor() as cursor:
