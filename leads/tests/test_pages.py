@@ -275,3 +275,18 @@ def test_a_long_list_counts_up_to_the_cap_and_says_there_are_more(sales, leads, 
     assert '<span class="badge text-bg-light" id="lead-total">1+</span>' in html
     assert (body["count"], body["count_capped"], len(body["results"])) == (1, True, 1)  # pages up to the cap
     assert (exact["count"], exact["count_capped"]) == (1, False)
+
+
+def test_the_workbench_counts_my_leads_and_lists_todays_follow_ups(sales, leads, time_machine):
+    from datetime import timedelta
+
+    time_machine.move_to(NOW + timedelta(hours=30), tick=False)  # the A lead's first call (24 h) is overdue
+    page = signed_in(sales.senior_east).get(reverse("home"))
+
+    assert (page.context["open_lead_count"], page.context["overdue_lead_count"]) == (1, 1)
+    assert [(a.subject, lead.name) for a, lead in page.context["follow_ups"]] == [
+        ("首次电话沟通", "东甲"),
+        ("发送方案资料", "东甲"),
+    ]
+    html = page.content.decode()
+    assert '<div class="ltc-stat-value text-danger" id="stat-overdue-leads">1</div>' in html
