@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from customers.models import Account, Contact
 from leads.models import Lead
@@ -38,7 +38,7 @@ def test_import_through_the_mapping_screen_then_convert_a_lead(page: Page, live_
     page.goto(f"{live_server.url}/leads/")
     page.locator("a[href='/import/leads/']").click()
     page.set_input_files(
-        "#import-file", files=[{"name": "线索.csv", "mimeType": "text/csv", "buffer": CSV.encode("gbk")}]
+        "#import-file", files=FilePayload(name="线索.csv", mimeType="text/csv", buffer=CSV.encode("gbk"))
     )
     page.locator("main form button[type=submit]").click()
 
