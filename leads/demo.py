@@ -228,11 +228,21 @@ def _backdate(lead: Lead, age: timedelta) -> None:
         activities.update(**earlier, due_at=F("due_at") - age)
 
 
-def _events_at(lead: Lead, activity: Activity, *, since: Any, at: Any) -> None:
+_EVENTS = ("leads.LeadEvent", "activities.ActivityEvent")
+
+
+def _last_events() -> tuple[int, int]:
+    """The newest audit event ids (the database stamps events with its transaction's start, not the hour)."""
+    return tuple(
+        apps.get_model(model).objects.order_by("-pgh_id").values_list("pgh_id", flat=True).first() or 0
+        for model in _EVENTS
+    )  # type: ignore[return-value]
+
+
+def _events_at(lead: Lead, activity: Activity, *, after: tuple[int, int], at: Any) -> None:
     """Date the audit events of a touch done in the past at the time it was done."""
-    for model, pk in (("leads.LeadEvent", lead.pk), ("activities.ActivityEvent", activity.pk)):
-        events = apps.get_model(model)
-        events.objects.filter(pgh_obj_id=pk, pgh_created_at__gte=since).update(pgh_created_at=at)
+    for model, pk, last in zip(_EVENTS, (lead.pk, activity.pk), after, strict=True):
+        apps.get_model(model).objects.filter(pgh_obj_id=pk, pgh_id__gt=last).update(pgh_created_at=at)
 
 
 def _recent_leads(rng: random.Random, people: _People, campaigns: dict[str, Campaign], international: list) -> int:
@@ -264,7 +274,7 @@ def _recent_leads(rng: random.Random, people: _People, campaigns: dict[str, Camp
                 done_at = max(
                     min(planned_for + timedelta(hours=rng.uniform(-20, 6)), now), planned_for - timedelta(days=1)
                 )
-                mark = timezone.now()
+                mark = _last_events()
                 activity_complete(
                     actor=activity.assignee,
                     activity=activity,
@@ -273,7 +283,7 @@ def _recent_leads(rng: random.Random, people: _People, campaigns: dict[str, Camp
                     ),
                     done_at=done_at,
                 )
-                _events_at(lead, activity, since=mark, at=done_at)
+                _events_at(lead, activity, after=mark, at=done_at)
             else:
                 break
         lead.refresh_from_db()
