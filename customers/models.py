@@ -19,6 +19,16 @@ class CompanySize(models.TextChoices):
     ENTERPRISE = "enterprise", _("2000+ employees")
 
 
+class BuyingRole(models.TextChoices):
+    """A contact's part in a purchase: the gates of a deal look for a decision maker."""
+
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    TECHNICAL = "technical", _("Technical evaluator")
+    PURCHASING = "purchasing", _("Purchasing")
+
+
 @audited()
 class Account(models.Model):
     """A customer company. Its owner is the rep responsible for it."""
@@ -53,6 +63,7 @@ class Contact(models.Model):
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True)
+    role = models.CharField(_("role in buying"), max_length=16, choices=BuyingRole.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
     # Duplicate keys (customers.normalise): phone without +86 and separators, lower-case email, folded name.

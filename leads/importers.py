@@ -28,11 +28,12 @@ from leads.models import (
     Status,
     Timeline,
 )
-from leads.services import _home_team_id, rubric_active
+from leads.services import rubric_active
 from ltc.audit import acting_as
 from ltc.bulk import copy_insert, reserve_ids
 from ltc.importer import Column, ImportSpec
 from org.models import Region, Role, User
+from org.selectors import home_team_id
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER = 10_000  # rows imported at once
@@ -213,7 +214,7 @@ def write_leads(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
     rubric = rubric_active()
     grade = grading.Grader(rubric.rules, rubric.thresholds)
     actor_id = actor.pk if getattr(actor, "pk", None) else None
-    team_id = _home_team_id(actor) if actor_id else None
+    team_id = home_team_id(actor) if actor_id else None
     owner_teams: dict[int, int | None] = {}
     # A lead imported with its owner gets the same first-contact deadline as one assigned by hand.
     deadline_hours = dict(AssignmentRule.objects.values_list("grade", "first_contact_hours"))
@@ -232,7 +233,7 @@ def write_leads(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
             inputs["source"] = source.code
             result = grade(inputs)
             if owner is not None and owner.pk not in owner_teams:
-                owner_teams[owner.pk] = _home_team_id(owner)
+                owner_teams[owner.pk] = home_team_id(owner)
             duplicate_of = None
             if match is not None:
                 duplicate_of = (

@@ -39,6 +39,7 @@ from ltc.access import profile_for
 from ltc.audit import acting_as
 from ltc.errors import DomainError, NotAllowed
 from org.models import Membership, Region, Role, User
+from org.selectors import home_team_id
 
 INVALID_LEAD = "invalid_lead"
 INVALID_RUBRIC = "invalid_rubric"
@@ -211,13 +212,6 @@ def lead_regrade_open(*, rubric: Rubric) -> int:
 # --- capture -------------------------------------------------------------------------------------------
 
 
-def _home_team_id(user: User | None) -> int | None:
-    if user is None:
-        return None
-    membership = Membership.objects.filter(user=user, role__in=[Role.REP, Role.MANAGER]).order_by("pk").first()
-    return membership.team_id if membership else None
-
-
 @transaction.atomic
 def lead_create(
     *,
@@ -242,7 +236,7 @@ def lead_create(
         )
     data = lead_clean({"name": name, "source": source, "campaign": campaign, **fields})
     rubric = rubric_active()
-    lead = Lead(**data, created_by=actor if getattr(actor, "pk", None) else None, team_id=_home_team_id(actor))
+    lead = Lead(**data, created_by=actor if getattr(actor, "pk", None) else None, team_id=home_team_id(actor))
     _keys(lead)
     lead.duplicate_of, lead.duplicate_contact = duplicate_of(lead)
     history = _apply_grade(lead, rubric)
@@ -296,7 +290,7 @@ def _assign(
     previous = lead.owner
     lead.owner = to_user
     if to_user is not None:
-        lead.team_id = _home_team_id(to_user) or lead.team_id
+        lead.team_id = home_team_id(to_user) or lead.team_id
         rule = rule or AssignmentRule.objects.filter(grade=lead.grade).first()
         hours = rule.first_contact_hours if rule else None
         if lead.first_contacted_at is None:

@@ -1,16 +1,131 @@
-"""Opportunities (商机). This first form carries what a converted lead opens; the pipeline, stages, gates,
-the iron triangle and quotes build on it."""
+"""Opportunities (商机): deals in a configurable pipeline whose stages have quality gates; the iron triangle
+(sales owner, solution lead, delivery lead); every stage change kept, so time in each stage is exact."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import CompanySize
 from ltc.access import Visibility
 from ltc.audit import audited
+from ltc.money import CurrencyField, MoneyField
+
+
+class Named(models.Model):
+    """A configured name in Chinese, and in English for English readers."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+@audited()
+class Pipeline(Named):
+    """A sales process: its stages in order. Several may exist (per segment or product line)."""
+
+    segments = ArrayField(
+        models.CharField(max_length=16, choices=CompanySize.choices),
+        verbose_name=_("customer segments"),
+        blank=True,
+        default=list,
+        help_text=_("Company sizes whose deals open in this pipeline; empty for the default pipeline."),
+    )
+    is_default = models.BooleanField(_("default"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="opportunities_one_default_pipeline"
+            )
+        ]
+
+
+class Category(models.TextChoices):
+    """What a stage means; the categories are code, the stages are data."""
+
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+@audited()
+class Stage(Named):
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages")
+    order = models.PositiveIntegerField(_("order"))
+    probability = models.PositiveSmallIntegerField(_("default probability (%)"))
+    category = models.CharField(_("category"), max_length=8, choices=Category.choices, default=Category.OPEN)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["pipeline", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "order"], name="opportunities_stage_order_unique"),
+            models.CheckConstraint(condition=models.Q(probability__lte=100), name="opportunities_stage_probability"),
+        ]
+
+
+class Check(models.TextChoices):
+    """What the system verifies itself; anything else is ticked by a person."""
+
+    MANUAL = "manual", _("Ticked by a person")
+    DECISION_MAKER = "decision_maker", _("A decision maker is among the account's contacts")
+    PRESALES = "presales", _("A solution lead is on the deal")
+    DELIVERY = "delivery", _("A delivery lead is on the deal")
+    AMOUNT = "amount", _("The amount is set")
+    CLOSE_DATE = "close_date", _("The expected close date is set")
+    QUOTE_SENT = "quote_sent", _("A quote has been sent")
+    QUOTE_ACCEPTED = "quote_accepted", _("A quote has been accepted")
+
+
+class Requirement(Named):
+    """One thing that must be true to enter a stage (质量门控)."""
+
+    class Kind(models.TextChoices):
+        MANDATORY = "mandatory", _("Mandatory")
+        GUIDANCE = "guidance", _("Guidance")
+
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="requirements")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MANDATORY)
+    verified_by = models.CharField(_("verified by"), max_length=24, choices=Check.choices, default=Check.MANUAL)
+    segments = ArrayField(
+        models.CharField(max_length=16, choices=CompanySize.choices),
+        verbose_name=_("only for company sizes"),
+        blank=True,
+        default=list,
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("gate requirement")
+        verbose_name_plural = _("gate requirements")
+        ordering = ["stage", "order", "pk"]
+
+
+class LostReason(Named):
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+        ordering = ["pk"]
 
 
 @audited()
@@ -29,8 +144,8 @@ class Opportunity(models.Model):
         on_delete=models.PROTECT,
         related_name="opportunities",
     )
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    amount = MoneyField(_("amount"), default=Decimal("0.00"))
+    currency = CurrencyField(_("currency"))
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
@@ -38,6 +153,39 @@ class Opportunity(models.Model):
     team = models.ForeignKey(
         "org.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # the iron triangle (铁三角): the owner sells, the solution lead designs, the delivery lead delivers
+    presales = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("solution lead"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="presales_opportunities",
+    )
+    delivery = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delivery lead"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delivery_opportunities",
+    )
+    # where it stands
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), null=True, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), null=True, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    probability = models.PositiveSmallIntegerField(_("probability (%)"), default=0)
+    stage_entered_at = models.DateTimeField(_("in this stage since"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
+    # every change of the stage adds one: a move made against an older version is refused (no lost update)
+    version = models.PositiveIntegerField(_("version"), default=1)
     # where it came from: the chain of any deal is a join (ARCHITECTURE.md)
     source_lead = models.OneToOneField(
         "leads.Lead",
@@ -76,4 +224,40 @@ class Opportunity(models.Model):
         return self.name
 
 
-OPPORTUNITY_VISIBILITY = Visibility(owner="owner_id", team="team_id")
+# The owner and their managers see a deal; so do the solution and delivery leads on it (the iron triangle).
+OPPORTUNITY_VISIBILITY = Visibility(owner="owner_id", team="team_id", members=("presales_id", "delivery_id"))
+
+
+class StageChange(models.Model):
+    """Every move of a deal between stages, with time and actor (append-only): time in stage is exact."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(Stage, null=True, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    # guidance requirements passed by, each with the note that said why: [{"requirement": id, "note": "…"}]
+    skipped = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["opportunity", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage_id} → {self.to_stage_id}"
+
+
+class Tick(models.Model):
+    """A person's word that a manual requirement holds for a deal (who, when, with an optional note)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="ticks")
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["opportunity", "requirement"], name="opportunities_one_tick")]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.requirement_id}"

@@ -54,3 +54,33 @@ def conversion_matches(*, user: Any, lead: Lead) -> ConversionMatches:
         same_person |= Q(pk=lead.duplicate_contact_id)
     contacts = list(contact_list_visible_to(user=user).filter(same_person)[:5])
     return ConversionMatches(accounts=accounts, contacts=contacts, hidden_account=hidden)
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: Any
+    seconds: float
+    visits: int  # how many times the deal entered it (a deal may go back a stage)
+
+
+def stage_times(opportunity: Opportunity, now: Any = None) -> list[StageTime]:
+    """Time the deal spent in each stage, from its stage history: each stay runs from its entry to the next
+    change (or to now while it is still there; a closing stage counts no time). Stages in pipeline order."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    changes = list(opportunity.stage_changes.select_related("to_stage").order_by("at", "pk"))
+    totals: dict[int, list[Any]] = {}
+    for index, change in enumerate(changes):
+        stage = change.to_stage
+        if index + 1 < len(changes):
+            until = changes[index + 1].at
+        elif stage.category == "open":
+            until = now
+        else:
+            until = change.at
+        entry = totals.setdefault(stage.pk, [stage, 0.0, 0])
+        entry[1] += (until - change.at).total_seconds()
+        entry[2] += 1
+    ordered = sorted(totals.values(), key=lambda e: e[0].order)
+    return [StageTime(stage=s, seconds=seconds, visits=visits) for s, seconds, visits in ordered]

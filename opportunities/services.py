@@ -15,11 +15,24 @@ from customers.models import Account, Contact
 from customers.services import account_create, contact_create
 from leads.models import LEAD_VISIBILITY, Lead, Status
 from leads.services import lead_converted
-from ltc.access import can_see
+from ltc.access import can_see, profile_for
 from ltc.audit import acting_as
 from ltc.errors import Conflict, DomainError, NotAllowed
-from opportunities.models import Opportunity
+from opportunities import gates
+from opportunities.models import (
+    Category,
+    Check,
+    LostReason,
+    Opportunity,
+    Pipeline,
+    Requirement,
+    Stage,
+    StageChange,
+    Tick,
+)
 from opportunities.selectors import conversion_matches
+from org.models import Membership, Role, User
+from org.selectors import home_team_id
 
 ALREADY_CONVERTED = "lead_already_converted"
 LEAD_DISQUALIFIED = "lead_disqualified"
@@ -128,8 +141,15 @@ def opportunity_create_from_lead(
             actor=actor, account=account, name=lead.name, title=lead.title, phone=lead.phone, email=lead.email
         )
 
+    pipeline = pipeline_for(account)
+    stage = first_stage(pipeline)
+    now = timezone.now()
     with acting_as(actor):
         opportunity = Opportunity.objects.create(
+            pipeline=pipeline,
+            stage=stage,
+            probability=stage.probability,
+            stage_entered_at=now,
             name=(name or "").strip()[:200] or account.name,
             account=account,
             contact=contact,
@@ -142,6 +162,237 @@ def opportunity_create_from_lead(
             campaign=lead.campaign,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        lead_converted(lead=lead, account=account, contact=contact, at=timezone.now())
+        StageChange.objects.create(
+            opportunity=opportunity, from_stage=None, to_stage=stage, actor=opportunity.created_by, at=now
+        )
+        lead_converted(lead=lead, account=account, contact=contact, at=now)
     activity_cancel_planned(actor=actor, target=lead, origin_prefix="cadence:")
+    return opportunity
+
+
+# --- the pipeline -----------------------------------------------------------------------------------------
+
+STALE = "stale_move"
+CLOSED = "deal_closed"
+GATE_BLOCKED = "gate_mandatory_missing"
+NOTE_NEEDED = "guidance_needs_note"
+WRONG_PIPELINE = "stage_not_in_pipeline"
+USE_LOSE = "lost_needs_reason"
+NOT_YOUR_DEAL = "not_your_deal"
+NOT_PRESALES = "not_presales"
+NOT_DELIVERY = "not_delivery"
+NOT_MANUAL = "requirement_verified_by_system"
+
+
+def pipeline_for(account: Account) -> Pipeline:
+    """The active pipeline for the account's segment (company size), else the default one."""
+    pipelines = list(Pipeline.objects.filter(active=True))
+    chosen = next((p for p in pipelines if account.size and account.size in p.segments), None)
+    chosen = chosen or next((p for p in pipelines if p.is_default), None) or (pipelines[0] if pipelines else None)
+    if chosen is None:
+        raise DomainError(_("No pipeline is set up; an administrator must add one."), code="no_pipeline")
+    return chosen
+
+
+def first_stage(pipeline: Pipeline) -> Stage:
+    stage = pipeline.stages.filter(category=Category.OPEN).order_by("order").first()
+    if stage is None:
+        raise DomainError(_("The pipeline has no open stage."), code="no_pipeline")
+    return stage
+
+
+def _enter(opportunity: Opportunity, stage: Stage, actor: Any, at: Any, skipped: list[dict[str, Any]]) -> None:
+    StageChange.objects.create(
+        opportunity=opportunity,
+        from_stage=opportunity.stage,
+        to_stage=stage,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at,
+        skipped=skipped,
+    )
+    opportunity.stage = stage
+    opportunity.probability = stage.probability
+    opportunity.stage_entered_at = at
+    opportunity.closed_at = at if stage.category != Category.OPEN else None
+    opportunity.version += 1
+
+
+def _require_seller(actor: Any, opportunity: Opportunity) -> None:
+    """The owner, a manager over the owner (or the deal's team), or an administrator."""
+    profile = profile_for(actor)
+    if profile is None or not (
+        profile.sees_all or opportunity.owner_id in profile.owner_ids or opportunity.team_id in profile.managed_team_ids
+    ):
+        raise NotAllowed(_("Only the deal's owner or their manager can do this."), code=NOT_YOUR_DEAL)
+
+
+def _locked(opportunity: Opportunity, version: int | None) -> Opportunity:
+    locked = (
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("stage", "account", "pipeline")
+        .get(pk=opportunity.pk)
+    )
+    if version is not None and locked.version != version:
+        raise Conflict(
+            _("Someone changed this deal a moment ago (now in %(stage)s); reload and try again.")
+            % {"stage": locked.stage},
+            code=STALE,
+        )
+    if locked.stage is not None and locked.stage.category == Category.WON:
+        raise DomainError(_("A won deal is closed; its contract takes it from here."), code=CLOSED)
+    return locked
+
+
+@transaction.atomic
+def opportunity_move(
+    *, actor: Any, opportunity: Opportunity, stage: Stage, version: int | None, notes: dict[int, str] | None = None
+) -> Opportunity:
+    """Move a deal to ``stage`` through the gates of every stage it enters on the way.
+
+    Refused, with nothing changed: a move made against an older ``version`` of the deal (``stale_move``: two
+    people moved the same card), a mandatory requirement unmet (``gate_mandatory_missing``, the missing ones
+    listed), a guidance requirement unmet without a note saying why (``guidance_needs_note``), a stage of
+    another pipeline, a won deal, and a move to a lost stage (that is ``opportunity_lose``, with its reason).
+    """
+    opportunity = _locked(opportunity, version)
+    _require_seller(actor, opportunity)
+    if stage.pipeline_id != opportunity.pipeline_id:
+        raise DomainError(_("That stage belongs to another pipeline."), code=WRONG_PIPELINE)
+    if stage.category == Category.LOST:
+        raise DomainError(_("Say why the deal was lost."), code=USE_LOSE, fields={"lost_reason": [_("Required.")]})
+    if stage.pk == opportunity.stage_id:
+        return opportunity
+    notes = {int(k): (v or "").strip() for k, v in (notes or {}).items()}
+    blocked: list[str] = []
+    unexplained: list[str] = []
+    skipped: list[dict[str, Any]] = []
+    for gate in gates.gates_between(opportunity, stage):
+        items = gates.checklist(opportunity, gate)
+        blocked += gates.describe(gates.missing(items, mandatory=True))
+        for item in gates.missing(items, mandatory=False):
+            if notes.get(item.requirement.pk):
+                skipped.append({"requirement": item.requirement.pk, "note": notes[item.requirement.pk][:200]})
+            else:
+                unexplained.append(str(item.requirement))
+    if blocked:
+        raise DomainError(
+            _("Not yet: %(missing)s.") % {"missing": "; ".join(blocked)},
+            code=GATE_BLOCKED,
+            fields={"gate": blocked},
+        )
+    if unexplained:
+        raise DomainError(
+            _("Say why the deal goes on without: %(missing)s.") % {"missing": "; ".join(unexplained)},
+            code=NOTE_NEEDED,
+            fields={"notes": unexplained},
+        )
+    with acting_as(actor):
+        _enter(opportunity, stage, actor, timezone.now(), skipped)
+        opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_win(*, actor: Any, opportunity: Opportunity, version: int | None) -> Opportunity:
+    """Move the deal to its pipeline's won stage (whose gate asks for an accepted quote)."""
+    won = Stage.objects.filter(pipeline=opportunity.pipeline, category=Category.WON).order_by("order").first()
+    if won is None:
+        raise DomainError(_("The pipeline has no won stage."), code=WRONG_PIPELINE)
+    return opportunity_move(actor=actor, opportunity=opportunity, stage=won, version=version)
+
+
+@transaction.atomic
+def opportunity_lose(
+    *, actor: Any, opportunity: Opportunity, version: int | None, reason: LostReason | None, competitor: str = ""
+) -> Opportunity:
+    """Close the deal as lost: a reason is required, the competitor is kept when known."""
+    opportunity = _locked(opportunity, version)
+    _require_seller(actor, opportunity)
+    if reason is None:
+        raise DomainError(_("Say why the deal was lost."), code=USE_LOSE, fields={"lost_reason": [_("Required.")]})
+    lost = Stage.objects.filter(pipeline=opportunity.pipeline, category=Category.LOST).order_by("order").first()
+    if lost is None:
+        raise DomainError(_("The pipeline has no lost stage."), code=WRONG_PIPELINE)
+    if opportunity.stage_id == lost.pk:
+        raise DomainError(_("The deal is lost already."), code=CLOSED)
+    opportunity.lost_reason, opportunity.competitor = reason, competitor.strip()[:200]
+    with acting_as(actor):
+        _enter(opportunity, lost, actor, timezone.now(), [])
+        opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_set_team(
+    *, actor: Any, opportunity: Opportunity, presales: User | None = None, delivery: User | None = None
+) -> Opportunity:
+    """Name the solution and delivery leads of the iron triangle (each must hold that role); None clears."""
+    opportunity = _locked(opportunity, None)
+    _require_seller(actor, opportunity)
+    for person, role, code, label in (
+        (presales, Role.PRESALES, NOT_PRESALES, _("a solution (presales) lead")),
+        (delivery, Role.DELIVERY, NOT_DELIVERY, _("a delivery lead")),
+    ):
+        if person is not None and not Membership.objects.filter(user=person, role=role, user__is_active=True).exists():
+            raise DomainError(_("%(name)s is not %(role)s.") % {"name": person, "role": label}, code=code)
+    opportunity.presales, opportunity.delivery = presales, delivery
+    with acting_as(actor):
+        opportunity.save(update_fields=["presales", "delivery", "updated_at"])
+    return opportunity
+
+
+@transaction.atomic
+def requirement_tick(
+    *, actor: Any, opportunity: Opportunity, requirement: Requirement, done: bool = True, note: str = ""
+) -> None:
+    """A person says a manual requirement holds for the deal (or takes it back). The iron triangle may."""
+    if requirement.verified_by != Check.MANUAL:
+        raise DomainError(_("The system checks this itself."), code=NOT_MANUAL)
+    if done:
+        Tick.objects.update_or_create(
+            opportunity=opportunity, requirement=requirement, defaults={"by": actor, "note": note.strip()[:200]}
+        )
+    else:
+        Tick.objects.filter(opportunity=opportunity, requirement=requirement).delete()
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    actor: Any,
+    account: Account,
+    name: str,
+    owner: User | None = None,
+    contact: Contact | None = None,
+    amount: Any = None,
+    currency: str = "",
+    expected_close_date: date | None = None,
+) -> Opportunity:
+    """Open a deal with an account directly (not from a lead): in the pipeline of the account's segment, at
+    its first stage; the owner is the account's owner unless named."""
+    if not (name or "").strip():
+        raise DomainError(_("Name the deal."), code="name_required", fields={"name": [_("Required.")]})
+    if contact is not None and contact.account_id != account.pk:
+        raise DomainError(_("The contact is not at the chosen account."), code=BAD_CONTACT)
+    pipeline = pipeline_for(account)
+    stage = first_stage(pipeline)
+    now = timezone.now()
+    owner = owner or account.owner
+    with acting_as(actor):
+        opportunity = Opportunity.objects.create(
+            name=name.strip()[:200],
+            account=account,
+            contact=contact,
+            amount=_amount(amount),
+            currency=currency or Opportunity._meta.get_field("currency").get_default(),
+            expected_close_date=expected_close_date,
+            owner=owner,
+            team_id=home_team_id(owner),
+            pipeline=pipeline,
+            stage=stage,
+            probability=stage.probability,
+            stage_entered_at=now,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        StageChange.objects.create(opportunity=opportunity, from_stage=None, to_stage=stage, actor=actor, at=now)
     return opportunity

@@ -59,3 +59,11 @@ def team_list() -> QuerySet[Team]:
 
 def user_teams(*, user: User) -> QuerySet[Team]:
     return Team.objects.filter(memberships__user=user).distinct().order_by("name")
+
+
+def home_team_id(user: User | None) -> int | None:
+    """The team a person's new records belong to: the first team where they sell or manage."""
+    if user is None:
+        return None
+    membership = Membership.objects.filter(user=user, role__in=[Role.REP, Role.MANAGER]).order_by("pk").first()
+    return membership.team_id if membership else None
