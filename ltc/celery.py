@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from celery import Celery, bootsteps
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltc.settings.dev")
 
@@ -15,7 +16,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Each app adds its periodic work here as it lands (a static schedule: one beat, no database scheduler).
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # 01:05 in Shanghai: sent quotes past their validity date expire
+    "quotes-expire": {"task": "opportunities.tasks.quotes_expire", "schedule": crontab(hour=17, minute=5)},
+}
 
 
 class Heartbeat(bootsteps.StartStopStep):

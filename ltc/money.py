@@ -5,7 +5,9 @@ Amounts are rounded half-up to the currency's minor unit (the fen for CNY) only 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -80,3 +82,34 @@ class CurrencyField(models.CharField):
         kwargs.setdefault("choices", CURRENCY_CHOICES)
         kwargs.setdefault("default", default_currency)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class LineAmounts(NamedTuple):
+    gross: Decimal  # quantity × unit price
+    discount: Decimal
+    net: Decimal  # gross − discount
+    tax: Decimal
+    total: Decimal  # net + tax
+
+
+HUNDRED = Decimal(100)
+
+
+def line_amounts(
+    quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_percent: Decimal, currency: str | None = None
+) -> LineAmounts:
+    """The amounts of one priced line, each rounded half-up to the currency's minor unit (the fen) where it is
+    formed, so that a document's total is the exact sum of what its lines show."""
+    gross = quantize(quantity * unit_price, currency)
+    discount = quantize(gross * discount_percent / HUNDRED, currency)
+    net = gross - discount
+    tax = quantize(net * tax_percent / HUNDRED, currency)
+    return LineAmounts(gross, discount, net, tax, net + tax)
+
+
+def sum_lines(lines: Iterable[LineAmounts]) -> LineAmounts:
+    zero = Decimal("0.00")
+    totals = [zero] * 5
+    for line in lines:
+        totals = [a + b for a, b in zip(totals, line, strict=True)]
+    return LineAmounts(*totals)

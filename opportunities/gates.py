@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from customers.models import BuyingRole, Contact
-from opportunities.models import Category, Check, Opportunity, Requirement, Stage
+from opportunities.models import Category, Check, Opportunity, Quote, Requirement, Stage
 
 # Other apps add what they can verify (the quotes: "quote_sent", "quote_accepted"), keyed by Check value.
 VERIFIERS: dict[str, Callable[[Opportunity], bool]] = {
@@ -23,6 +23,8 @@ VERIFIERS: dict[str, Callable[[Opportunity], bool]] = {
     Check.DELIVERY: lambda o: o.delivery_id is not None,
     Check.AMOUNT: lambda o: o.amount > 0,
     Check.CLOSE_DATE: lambda o: o.expected_close_date is not None,
+    Check.QUOTE_SENT: lambda o: o.quotes.filter(status__in=[Quote.Status.SENT, Quote.Status.ACCEPTED]).exists(),
+    Check.QUOTE_ACCEPTED: lambda o: o.quotes.filter(status=Quote.Status.ACCEPTED).exists(),
 }
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -261,3 +262,171 @@ class Tick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}: {self.requirement_id}"
+
+
+# --- products, price books, quotes ------------------------------------------------------------------------
+
+
+class PercentField(models.DecimalField):
+    """0.00 to 100.00."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+
+@audited()
+class Product(models.Model):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=20, default="套")
+    list_price = MoneyField(_("list price"), default=Decimal("0.00"))
+    currency = CurrencyField(_("currency"))
+    tax_rate = PercentField(_("tax rate (%)"), default=Decimal("13.00"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(list_price__gte=0), name="opportunities_product_price"),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__gte=0, tax_rate__lte=100), name="opportunities_product_tax"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+@audited()
+class PriceBook(models.Model):
+    """Prices per currency; a product not in a book is quoted at its list price."""
+
+    name = models.CharField(_("name"), max_length=100)
+    currency = CurrencyField(_("currency"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("price book")
+        verbose_name_plural = _("price books")
+        ordering = ["currency", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class PriceBookEntry(models.Model):
+    price_book = models.ForeignKey(PriceBook, on_delete=models.CASCADE, related_name="entries")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    unit_price = MoneyField(_("unit price"))
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [
+            models.UniqueConstraint(fields=["price_book", "product"], name="opportunities_one_price_per_book"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="opportunities_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.unit_price}"
+
+
+@audited()
+class Quote(models.Model):
+    """One version (v1, v2 …) of the offer for a deal. Only a draft changes; an accepted quote is frozen."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
+
+    class Approval(models.TextChoices):
+        NOT_NEEDED = "", _("Not needed")
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Refused")
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="quotes")
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    currency = CurrencyField(_("currency"))
+    valid_until = models.DateField(_("valid until"))
+    note = models.TextField(_("terms and notes"), blank=True)
+    # totals: the exact sums of the lines (ltc.money.line_amounts), kept with the quote
+    gross = MoneyField(_("before discount"), default=Decimal("0.00"))
+    discount = MoneyField(_("discount"), default=Decimal("0.00"))
+    net = MoneyField(_("net"), default=Decimal("0.00"))
+    tax = MoneyField(_("tax"), default=Decimal("0.00"))
+    total = MoneyField(_("total"), default=Decimal("0.00"))
+    max_discount_percent = PercentField(_("largest line discount (%)"), default=Decimal("0"))
+    # a discount beyond the threshold waits for the owner's manager (never the requester)
+    approval = models.CharField(_("discount approval"), max_length=12, choices=Approval.choices, blank=True)
+    approval_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approval_note = models.CharField(_("approval note"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("accepted or rejected"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["opportunity", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "version"], name="opportunities_quote_version"),
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=models.Q(status="accepted"),
+                name="opportunities_one_accepted_quote",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Q{self.opportunity_id}-v{self.version}"
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    unit_price = MoneyField(_("unit price"))
+    discount_percent = PercentField(_("discount (%)"), default=Decimal("0"))
+    tax_rate = PercentField(_("tax rate (%)"), default=Decimal("0"))
+    gross = MoneyField(default=Decimal("0.00"))
+    discount = MoneyField(default=Decimal("0.00"))
+    net = MoneyField(default=Decimal("0.00"))
+    tax = MoneyField(default=Decimal("0.00"))
+    total = MoneyField(default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["quote", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="opportunities_line_quantity"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="opportunities_line_price"),
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="opportunities_line_discount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__gte=0, tax_rate__lte=100), name="opportunities_line_tax"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description

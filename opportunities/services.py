@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +18,7 @@ from leads.services import lead_converted
 from ltc.access import can_see, profile_for
 from ltc.audit import acting_as
 from ltc.errors import Conflict, DomainError, NotAllowed
+from ltc.money import line_amounts, sum_lines, to_decimal
 from opportunities import gates
 from opportunities.models import (
     Category,
@@ -25,6 +26,8 @@ from opportunities.models import (
     LostReason,
     Opportunity,
     Pipeline,
+    Quote,
+    QuoteLine,
     Requirement,
     Stage,
     StageChange,
@@ -395,4 +398,284 @@ def opportunity_create(
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         StageChange.objects.create(opportunity=opportunity, from_stage=None, to_stage=stage, actor=actor, at=now)
+    return opportunity
+
+
+# --- quotes -----------------------------------------------------------------------------------------------
+
+QUOTE_FROZEN = "quote_not_draft"
+QUOTE_EMPTY = "quote_empty"
+BAD_LINE = "invalid_quote_line"
+NEEDS_APPROVAL = "discount_needs_approval"
+OWN_DISCOUNT = "own_discount"
+NOT_APPROVER = "not_the_approver"
+NOT_SENT = "quote_not_sent"
+ALREADY_ACCEPTED = "quote_already_accepted"
+VALIDITY_PASSED = "quote_validity_passed"
+NO_APPROVAL_NEEDED = "approval_not_needed"
+
+
+def discount_threshold() -> Decimal:
+    from django.conf import settings
+
+    return Decimal(settings.QUOTE_DISCOUNT_APPROVAL_PERCENT)
+
+
+def needs_approval(quote: Quote) -> bool:
+    return quote.max_discount_percent > discount_threshold() and quote.approval != Quote.Approval.APPROVED
+
+
+def _locked_quote(quote: Quote) -> Quote:
+    return Quote.objects.select_for_update(of=("self",)).select_related("opportunity").get(pk=quote.pk)
+
+
+@transaction.atomic
+def quote_create(*, actor: Any, opportunity: Opportunity, valid_until: date | None = None) -> Quote:
+    """A new draft version of the deal's quote (v1, v2 …), starting from the lines of the latest version."""
+    from django.conf import settings
+
+    opportunity = _locked(opportunity, None)
+    _require_seller(actor, opportunity)
+    if opportunity.quotes.filter(status=Quote.Status.ACCEPTED).exists():
+        raise DomainError(_("The deal has an accepted quote; it is frozen."), code=ALREADY_ACCEPTED)
+    latest = opportunity.quotes.order_by("-version").first()
+    with acting_as(actor):
+        quote = Quote.objects.create(
+            opportunity=opportunity,
+            version=(latest.version + 1) if latest else 1,
+            currency=latest.currency if latest else opportunity.currency,
+            valid_until=valid_until or timezone.localdate() + timedelta(days=settings.QUOTE_VALID_DAYS),
+            note=latest.note if latest else "",
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        if latest is not None:
+            _write_lines(quote, [_line_fields(line) for line in latest.lines.all()])
+    return quote
+
+
+def _line_fields(line: QuoteLine) -> dict[str, Any]:
+    return {
+        "product": line.product,
+        "description": line.description,
+        "unit": line.unit,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount_percent": line.discount_percent,
+        "tax_rate": line.tax_rate,
+    }
+
+
+def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every line checked; all problems named by line (``lines.2.quantity``), nothing written on any."""
+    errors: dict[str, list[str]] = {}
+    cleaned = []
+    for number, line in enumerate(lines, start=1):
+        product = line.get("product")
+        row: dict[str, Any] = {
+            "product": product,
+            "description": (line.get("description") or (product.name if product else "")).strip()[:300],
+            "unit": (line.get("unit") or (product.unit if product else "")).strip()[:20],
+        }
+        defaults = {
+            "quantity": None,
+            "unit_price": product.list_price if product else None,
+            "discount_percent": Decimal(0),
+            "tax_rate": product.tax_rate if product else Decimal(0),
+        }
+        for field, default in defaults.items():
+            raw = line.get(field)
+            try:
+                value = (
+                    to_decimal(raw) if raw not in (None, "") else (to_decimal(default) if default is not None else None)
+                )
+            except (TypeError, ValueError):
+                value = None
+            if value is None:
+                errors.setdefault(f"lines.{number}.{field}", []).append(_("Enter a number."))
+                continue
+            row[field] = value
+        if not row["description"]:
+            errors.setdefault(f"lines.{number}.description", []).append(_("Say what is sold."))
+        if "quantity" in row and row["quantity"] <= 0:
+            errors.setdefault(f"lines.{number}.quantity", []).append(_("The quantity must be more than zero."))
+        if "unit_price" in row and row["unit_price"] < 0:
+            errors.setdefault(f"lines.{number}.unit_price", []).append(_("A price cannot be negative."))
+        for field in ("discount_percent", "tax_rate"):
+            if field in row and not (0 <= row[field] <= 100):
+                errors.setdefault(f"lines.{number}.{field}", []).append(_("Between 0 and 100 %."))
+        cleaned.append(row)
+    if errors:
+        raise DomainError(_("Some quote lines are not valid."), code=BAD_LINE, fields=errors)
+    return cleaned
+
+
+def _write_lines(quote: Quote, lines: list[dict[str, Any]]) -> None:
+    quote.lines.all().delete()
+    amounts = []
+    objects = []
+    for position, line in enumerate(lines, start=1):
+        figures = line_amounts(
+            line["quantity"], line["unit_price"], line["discount_percent"], line["tax_rate"], quote.currency
+        )
+        amounts.append(figures)
+        objects.append(QuoteLine(quote=quote, position=position, **line, **figures._asdict()))
+    QuoteLine.objects.bulk_create(objects)
+    totals = sum_lines(amounts)
+    quote.gross, quote.discount, quote.net, quote.tax, quote.total = totals
+    biggest = max((line["discount_percent"] for line in lines), default=Decimal(0))
+    if biggest != quote.max_discount_percent and quote.approval:
+        quote.approval, quote.approval_by, quote.approval_note = "", None, ""  # a changed discount asks again
+    quote.max_discount_percent = biggest
+    quote.save()
+
+
+@transaction.atomic
+def quote_set_lines(*, actor: Any, quote: Quote, lines: list[dict[str, Any]]) -> Quote:
+    """Replace a draft's lines (product, quantity, unit price, discount %, tax %); totals recomputed exactly."""
+    quote = _locked_quote(quote)
+    _require_seller(actor, quote.opportunity)
+    if quote.status != Quote.Status.DRAFT:
+        raise DomainError(
+            _("Only a draft quote changes; make a new version instead (this one is %(status)s).")
+            % {"status": Quote.Status(quote.status).label},
+            code=QUOTE_FROZEN,
+        )
+    cleaned = _clean_lines(lines)
+    with acting_as(actor):
+        _write_lines(quote, cleaned)
+    return quote
+
+
+@transaction.atomic
+def quote_request_approval(*, actor: Any, quote: Quote) -> Quote:
+    quote = _locked_quote(quote)
+    _require_seller(actor, quote.opportunity)
+    if quote.status != Quote.Status.DRAFT:
+        raise DomainError(_("Only a draft quote asks for approval."), code=QUOTE_FROZEN)
+    if not needs_approval(quote):
+        raise DomainError(_("This discount needs no approval."), code=NO_APPROVAL_NEEDED)
+    quote.approval = Quote.Approval.PENDING
+    with acting_as(actor):
+        quote.save(update_fields=["approval", "updated_at"])
+    return quote
+
+
+@transaction.atomic
+def quote_decide_discount(*, actor: Any, quote: Quote, approve: bool, note: str = "") -> Quote:
+    """The deal owner's manager approves or refuses a discount beyond the threshold; nobody their own."""
+    quote = _locked_quote(quote)
+    owner_id = quote.opportunity.owner_id
+    if getattr(actor, "pk", None) in (owner_id, quote.created_by_id):
+        raise NotAllowed(_("Nobody approves their own discount."), code=OWN_DISCOUNT)
+    profile = profile_for(actor)
+    if profile is None or not (profile.sees_all or (Role.MANAGER in profile.roles and owner_id in profile.owner_ids)):
+        raise NotAllowed(_("Only the deal owner's manager approves this discount."), code=NOT_APPROVER)
+    if quote.status != Quote.Status.DRAFT or quote.approval != Quote.Approval.PENDING:
+        raise DomainError(_("This quote is not waiting for approval."), code=NO_APPROVAL_NEEDED)
+    quote.approval = Quote.Approval.APPROVED if approve else Quote.Approval.REJECTED
+    quote.approval_by, quote.approval_note = actor, note.strip()[:200]
+    with acting_as(actor):
+        quote.save(update_fields=["approval", "approval_by", "approval_note", "updated_at"])
+    return quote
+
+
+@transaction.atomic
+def quote_send(*, actor: Any, quote: Quote) -> Quote:
+    quote = _locked_quote(quote)
+    _require_seller(actor, quote.opportunity)
+    if quote.status != Quote.Status.DRAFT:
+        raise DomainError(_("This quote was sent already."), code=QUOTE_FROZEN)
+    if not quote.lines.exists():
+        raise DomainError(_("Add at least one line before sending."), code=QUOTE_EMPTY)
+    if needs_approval(quote):
+        raise DomainError(
+            _("A discount of %(pct)s %% needs the manager's approval first (above %(limit)s %%).")
+            % {"pct": format(quote.max_discount_percent.normalize(), "f"), "limit": discount_threshold()},
+            code=NEEDS_APPROVAL,
+        )
+    if quote.valid_until < timezone.localdate():
+        raise DomainError(_("The validity date has passed; set a new one."), code=VALIDITY_PASSED)
+    quote.status, quote.sent_at = Quote.Status.SENT, timezone.now()
+    with acting_as(actor):
+        quote.save(update_fields=["status", "sent_at", "updated_at"])
+    return quote
+
+
+@transaction.atomic
+def quote_accept(*, actor: Any, quote: Quote) -> Quote:
+    """The customer accepted: the quote is frozen, the deal takes its total. One accepted quote per deal."""
+    quote = _locked_quote(quote)
+    opportunity = _locked(quote.opportunity, None)
+    _require_seller(actor, opportunity)
+    if quote.status != Quote.Status.SENT:
+        raise DomainError(
+            _("Only a sent quote can be accepted (this one is %(status)s).")
+            % {"status": Quote.Status(quote.status).label},
+            code=NOT_SENT,
+        )
+    if quote.valid_until < timezone.localdate():
+        raise DomainError(_("The quote's validity date has passed."), code=VALIDITY_PASSED)
+    if opportunity.quotes.filter(status=Quote.Status.ACCEPTED).exists():
+        raise DomainError(_("Another version of this quote is accepted already."), code=ALREADY_ACCEPTED)
+    quote.status, quote.decided_at = Quote.Status.ACCEPTED, timezone.now()
+    opportunity.amount, opportunity.currency = quote.total, quote.currency
+    with acting_as(actor):
+        quote.save(update_fields=["status", "decided_at", "updated_at"])
+        opportunity.save(update_fields=["amount", "currency", "updated_at"])
+    return quote
+
+
+@transaction.atomic
+def quote_reject(*, actor: Any, quote: Quote, note: str = "") -> Quote:
+    quote = _locked_quote(quote)
+    _require_seller(actor, quote.opportunity)
+    if quote.status != Quote.Status.SENT:
+        raise DomainError(_("Only a sent quote can be rejected."), code=NOT_SENT)
+    quote.status, quote.decided_at = Quote.Status.REJECTED, timezone.now()
+    if note.strip():
+        quote.note = f"{quote.note}\n{note.strip()}".strip()
+    with acting_as(actor):
+        quote.save(update_fields=["status", "decided_at", "note", "updated_at"])
+    return quote
+
+
+def quotes_expire(*, today: date) -> int:
+    """Sent quotes valid until before ``today`` become expired; returns how many (a re-run finds none)."""
+    with acting_as(None):
+        return Quote.objects.filter(status=Quote.Status.SENT, valid_until__lt=today).update(
+            status=Quote.Status.EXPIRED, updated_at=timezone.now()
+        )
+
+
+EDITABLE = ("name", "contact", "amount", "currency", "expected_close_date", "probability")
+
+
+@transaction.atomic
+def opportunity_update(*, actor: Any, opportunity: Opportunity, **fields: Any) -> Opportunity:
+    """Change a deal's details: name, primary contact (at its account), amount, currency, expected close date,
+    probability (defaults from the stage; a person may override it, 0–100). A won deal is closed."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="invalid_deal")
+    opportunity = _locked(opportunity, fields.pop("version", None))
+    _require_seller(actor, opportunity)
+    errors: dict[str, list[str]] = {}
+    if "name" in fields and not (fields["name"] or "").strip():
+        errors["name"] = [_("Required.")]
+    if "amount" in fields:
+        try:
+            fields["amount"] = _amount(fields["amount"])
+        except DomainError as exc:
+            errors.update(exc.fields or {})
+    if "probability" in fields and not (0 <= int(fields["probability"]) <= 100):
+        errors["probability"] = [_("Between 0 and 100 %.")]
+    contact = fields.get("contact")
+    if contact is not None and contact.account_id != opportunity.account_id:
+        errors["contact"] = [_("The contact is not at the chosen account.")]
+    if errors:
+        raise DomainError(_("The deal is not valid."), code="invalid_deal", fields=errors)
+    for field, value in fields.items():
+        setattr(opportunity, field, value.strip()[:200] if field == "name" else value)
+    with acting_as(actor):
+        opportunity.save()
     return opportunity

@@ -117,6 +117,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # Money: Decimal end to end; CNY unless a record says otherwise.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="CNY")
+# A quote line discounted beyond this percentage waits for the owner's manager to approve it.
+QUOTE_DISCOUNT_APPROVAL_PERCENT = env.int("QUOTE_DISCOUNT_APPROVAL_PERCENT", default=15)
+QUOTE_VALID_DAYS = env.int("QUOTE_VALID_DAYS", default=30)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
