@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from activities.models import Kind
+from activities.forms import ActivityLogForm
 from customers.models import CompanySize
 from leads.models import Budget, Campaign, Intent, Source, Timeline
 from org.models import Region
@@ -59,7 +59,4 @@ class LeadQuickForm(forms.Form):
         return [self[name] for name in self.fields if name not in self.QUICK]
 
 
-class ActivityLogForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.CALL)
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+__all__ = ["ActivityLogForm", "LeadQuickForm"]

@@ -84,3 +84,54 @@ def stage_times(opportunity: Opportunity, now: Any = None) -> list[StageTime]:
         entry[2] += 1
     ordered = sorted(totals.values(), key=lambda e: e[0].order)
     return [StageTime(stage=s, seconds=seconds, visits=visits) for s, seconds, visits in ordered]
+
+
+BOARD_CARDS = 30
+
+
+@dataclass
+class Column:
+    stage: Any
+    count: int
+    total_cny: Any
+    cards: list[Opportunity]
+
+
+def board_columns(*, user: Any, pipeline: Any, filters: Any = None) -> list[Column]:
+    """The board: one column per stage with its count, its total in CNY and the newest cards. Closed columns
+    (won, lost) show the deals closed in the last 30 days."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Sum
+    from django.utils import timezone
+
+    deals = opportunity_list_visible_to(user=user).filter(pipeline=pipeline)
+    if filters:
+        deals = filters(deals)
+    recent = timezone.now() - timedelta(days=30)
+    deals = deals.exclude(~Q(stage__category="open") & Q(closed_at__lt=recent))
+    figures = {
+        row["stage"]: row
+        for row in deals.order_by()
+        .values("stage")
+        .annotate(count=Count("pk"), total=Sum("amount", filter=Q(currency="CNY")))
+    }
+    columns = []
+    for stage in pipeline.stages.order_by("order"):
+        cards = list(
+            deals.filter(stage=stage)
+            .select_related("account", "owner")
+            .order_by("-stage_entered_at", "-pk")[:BOARD_CARDS]
+        )
+        count, total = (figures[stage.pk]["count"], figures[stage.pk]["total"]) if stage.pk in figures else (0, 0)
+        columns.append(Column(stage, count, total or 0, cards))
+    return columns
+
+
+def quote_get_for_user(*, user: Any, pk: int) -> Any:
+    """A quote of a deal the user may see; 404 otherwise."""
+    from opportunities.models import Quote
+
+    deals = opportunity_list_visible_to(user=user)
+    return get_object_or_404(Quote.objects.select_related("opportunity", "opportunity__account"), pk=pk,
+                             opportunity__in=deals)  # fmt: skip

@@ -58,9 +58,13 @@ def install(apps, schema_editor):
             )
     for name, name_en in LOST_REASONS:
         LostReason.objects.create(name=name, name_en=name_en)
-    Opportunity.objects.filter(stage__isnull=True).update(
-        pipeline=pipeline, stage=first, probability=first.probability, stage_entered_at=timezone.now()
-    )
+    StageChange = apps.get_model("opportunities", "StageChange")
+    now = timezone.now()
+    for opportunity in Opportunity.objects.filter(stage__isnull=True):
+        opportunity.pipeline, opportunity.stage, opportunity.probability = pipeline, first, first.probability
+        opportunity.stage_entered_at = opportunity.created_at
+        opportunity.save(update_fields=["pipeline", "stage", "probability", "stage_entered_at"])
+        StageChange.objects.create(opportunity=opportunity, to_stage=first, at=opportunity.created_at or now)
 
 
 class Migration(migrations.Migration):
