@@ -96,6 +96,7 @@
   });
 
   for (const list of board.querySelectorAll(".ltc-board-cards")) {
-    Sortable.create(list, { group: "board", animation: 120, draggable: ".ltc-card", onEnd: dropped });
+    // The fallback drags with pointer events: it works the same with a mouse, a finger and a test browser.
+    Sortable.create(list, { group: "board", animation: 120, draggable: ".ltc-card", forceFallback: true, onEnd: dropped });
   }
 })();
