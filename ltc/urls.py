@@ -12,7 +12,7 @@ from customers.api import AccountViewSet, ContactViewSet
 from insights.views import home
 from leads.api import LeadViewSet
 from ltc import views
-from opportunities.api import LeadConvertApi, OpportunityViewSet
+from opportunities.api import LeadConvertApi, OpportunityViewSet, ProductViewSet, QuoteViewSet
 from org.api import MeApi
 
 admin.site.site_header = _("LTC CRM administration")
@@ -24,6 +24,8 @@ router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
+router.register("quotes", QuoteViewSet, basename="quote")
+router.register("products", ProductViewSet, basename="product")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
