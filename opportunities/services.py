@@ -679,3 +679,24 @@ def opportunity_update(*, actor: Any, opportunity: Opportunity, **fields: Any) -
     with acting_as(actor):
         opportunity.save()
     return opportunity
+
+
+@transaction.atomic
+def opportunity_setting_save(*, actor: Any, setting: Any) -> Any:
+    """Save a setting an administrator keeps (pipeline, stage, requirement, lost reason, product, price):
+    checked by the model's own validation, written with the actor in the audit history."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        setting.full_clean()
+    except ValidationError as exc:
+        raise DomainError(_("The setting is not valid."), code="invalid_setting", fields=exc.message_dict) from None
+    with acting_as(actor):
+        setting.save()
+    return setting
+
+
+@transaction.atomic
+def opportunity_setting_delete(*, actor: Any, setting: Any) -> None:
+    with acting_as(actor):
+        setting.delete()
