@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,7 +14,7 @@ from customers.normalise import clean_email, clean_phone, email_key, phone_key, 
 from customers.selectors import account_list_visible_to
 from ltc.audit import acting_as
 from ltc.errors import DomainError
-from ltc.importer import CellError, Column, ImportSpec
+from ltc.importer import Column, ImportSpec, Lookup, choice, limited, validated
 from org.models import Region, Role, User
 
 BATCH_SIZE = 1000
@@ -31,70 +29,6 @@ SIZE_SYNONYMS = {
 }
 NO_OWNER = "import_owner_required"
 NOT_YOURS = "import_account_not_visible"
-
-
-# --- cell parsers ---------------------------------------------------------------------------------------
-
-
-def choice(choices: Any, synonyms: dict[str, str] | None = None) -> Callable[[str], str]:
-    """Accept a choice by its value, its label in Chinese or English, or a common synonym (width/case folded)."""
-    from django.utils import translation
-
-    table: dict[str, str] = {}
-
-    def parse(text: str) -> str:
-        if not table:
-            for value, label in choices.choices:
-                table[text_key(value)] = value
-                for language in ("zh-hans", "en"):
-                    with translation.override(language):
-                        table[text_key(str(label))] = value
-            for word, value in (synonyms or {}).items():
-                table[text_key(word)] = value
-        found = table.get(text_key(text))
-        if found is not None:
-            return str(found)
-        allowed = ", ".join(str(v) for v in choices.values)
-        raise CellError(_("“%(value)s” is not one of: %(allowed)s") % {"value": text, "allowed": allowed})
-
-    return parse
-
-
-def validated(check: Callable[[str], str]) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        try:
-            check(text)
-        except ValidationError as exc:
-            raise CellError(str(exc.message)) from None
-        return text.strip()
-
-    return parse
-
-
-def limited(length: int) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if len(text) > length:
-            raise CellError(_("At most %(limit)d characters.") % {"limit": length})
-        return text
-
-    return parse
-
-
-class Lookup:
-    """Resolves names to rows once per import (a file of 100,000 rows names a handful of sources)."""
-
-    def __init__(self, load: Callable[[], dict[str, Any]], message: str | Promise) -> None:
-        self._load = load
-        self._cache: dict[str, Any] | None = None
-        self._message = message
-
-    def __call__(self, text: str) -> Any:
-        if self._cache is None:
-            self._cache = self._load()
-        found = self._cache.get(text_key(text))
-        if found is None:
-            raise CellError(str(self._message) % {"value": text})
-        return found
 
 
 def sales_people() -> dict[str, User]:

@@ -14,15 +14,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from ltc.text import text_key
+
+__all__ = ["clean_email", "clean_phone", "email_key", "phone_key", "text_key"]
+
 _SEPARATORS = re.compile(r"[\s\-.()（）/]+")
 _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _MAINLAND_LANDLINE = re.compile(r"^0\d{9,11}$")
 _INTERNATIONAL = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-def text_key(value: str) -> str:
-    """Width-folded (全角→半角), case-folded, without spaces: for names and companies."""
-    return "".join(unicodedata.normalize("NFKC", value or "").casefold().split())
 
 
 def email_key(value: str) -> str:

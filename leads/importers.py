@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.importers import SIZE_SYNONYMS, Lookup, choice, limited, validated
+from customers.importers import SIZE_SYNONYMS
 from customers.models import CompanySize, Contact
 from customers.normalise import clean_email, clean_phone, email_key, phone_key, text_key
 from leads import grading
@@ -31,7 +31,7 @@ from leads.models import (
 from leads.services import rubric_active
 from ltc.audit import acting_as
 from ltc.bulk import copy_insert, reserve_ids
-from ltc.importer import Column, ImportSpec
+from ltc.importer import Column, ImportSpec, Lookup, choice, limited, validated
 from org.models import Region, Role, User
 from org.selectors import home_team_id
 

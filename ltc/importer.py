@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from ltc.errors import DomainError
+from ltc.errors import DomainError, NotAllowed
+from ltc.text import text_key
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -77,6 +79,8 @@ class ImportSpec:
     duplicates: Callable[[list[dict[str, Any]]], list[tuple[int, str]]] | None = None
     # The list page of what was imported, as a URL name (the import pages link back to it).
     list_url_name: str = ""
+    # Who may import this kind (people and teams: administrators); None: anyone signed in.
+    allowed: Callable[[Any], bool] | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.field == name)
@@ -252,6 +256,8 @@ def mapping_errors(table: Table, spec: ImportSpec, mapping: Mapping[str, Any]) -
         if name not in fields:
             problems.append(_("“%(field)s” is not a field of %(kind)s.") % {"field": name, "kind": spec.label})
             continue
+        if isinstance(target, dict) and "value" in target and not target.get("column"):
+            continue  # a fixed value for every row (e.g. the currency of a file that has none)
         header = _header(target)
         if header not in table.headers:
             problems.append(_("The file has no column “%(header)s”.") % {"header": header})
@@ -269,14 +275,24 @@ def validate(table: Table, spec: ImportSpec, mapping: Mapping[str, Any]) -> Prev
     preview = Preview(table=table, spec=spec, mapping=dict(mapping))
     lookups = spec.lookups() if spec.lookups else {}
     plan = []
+    fixed: list[tuple[Column, Callable[[str], Any], str]] = []
     for name, target in mapping.items():
+        column = spec.column(name)
+        if isinstance(target, dict) and "value" in target and not target.get("column"):
+            fixed.append((column, lookups.get(name, column.parse), str(target["value"])))
+            continue
         header = _header(target)
         values = target.get("values", {}) if isinstance(target, dict) else {}
-        column = spec.column(name)
         plan.append((column, lookups.get(name, column.parse), table.headers.index(header), header, values))
     headers_by_field = {column.field: header for column, _, _, header, _ in plan}
+    constants: dict[str, Any] = {}
+    for column, parse, text in fixed:
+        try:
+            constants[column.field] = parse(text)
+        except CellError as exc:
+            raise DomainError(f"{column.label}: {exc}", code=BAD_MAPPING, fields={"mapping": [str(exc)]}) from None
     for number, cells in enumerate(table.rows, start=2):
-        row: dict[str, Any] = {}
+        row: dict[str, Any] = dict(constants)
         for column, parse, index, header, values in plan:
             text = cells[index].strip()
             text = values.get(text, text)
@@ -301,9 +317,21 @@ def validate(table: Table, spec: ImportSpec, mapping: Mapping[str, Any]) -> Prev
     return preview
 
 
+NOT_ALLOWED = "import_not_allowed"
+
+
+def check_allowed(spec: ImportSpec, actor: Any) -> None:
+    """Refuse an import of a kind the actor may not bring in (people and teams are for administrators)."""
+    if spec.allowed is not None and not spec.allowed(actor):
+        raise NotAllowed(_("You may not import %(kind)s.") % {"kind": spec.label}, code=NOT_ALLOWED)
+
+
 def commit(preview: Preview, actor: Any) -> dict[str, Any]:
     """Write every row, or none: refuses a preview with errors (code ``import_rows_invalid``)."""
     from django.db import transaction
+
+    if actor is not None:  # the command run by an administrator without --as imports as the system
+        check_allowed(preview.spec, actor)
 
     if not preview.ok:
         raise DomainError(
@@ -323,3 +351,67 @@ def error_report(errors: Iterable[RowError]) -> str:
     for error in errors:
         writer.writerow([error.row, error.column, error.reason])
     return "\ufeff" + out.getvalue()
+
+
+# --- cell parsers that every import shares ----------------------------------------------------------------
+
+
+def choice(choices: Any, synonyms: dict[str, str] | None = None) -> Callable[[str], str]:
+    """Accept a choice by its value, its label in Chinese or English, or a common synonym (width/case folded)."""
+    from django.utils import translation
+
+    table: dict[str, str] = {}
+
+    def parse(text: str) -> str:
+        if not table:
+            for value, label in choices.choices:
+                table[text_key(value)] = value
+                for language in ("zh-hans", "en"):
+                    with translation.override(language):
+                        table[text_key(str(label))] = value
+            for word, value in (synonyms or {}).items():
+                table[text_key(word)] = value
+        found = table.get(text_key(text))
+        if found is not None:
+            return str(found)
+        allowed = ", ".join(str(v) for v in choices.values)
+        raise CellError(_("“%(value)s” is not one of: %(allowed)s") % {"value": text, "allowed": allowed})
+
+    return parse
+
+
+def validated(check: Callable[[str], str]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        try:
+            check(text)
+        except ValidationError as exc:
+            raise CellError(str(exc.message)) from None
+        return text.strip()
+
+    return parse
+
+
+def limited(length: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if len(text) > length:
+            raise CellError(_("At most %(limit)d characters.") % {"limit": length})
+        return text
+
+    return parse
+
+
+class Lookup:
+    """Resolves names to rows once per import (a file of 100,000 rows names a handful of sources)."""
+
+    def __init__(self, load: Callable[[], dict[str, Any]], message: str | Promise) -> None:
+        self._load = load
+        self._cache: dict[str, Any] | None = None
+        self._message = message
+
+    def __call__(self, text: str) -> Any:
+        if self._cache is None:
+            self._cache = self._load()
+        found = self._cache.get(text_key(text))
+        if found is None:
+            raise CellError(str(self._message) % {"value": text})
+        return found

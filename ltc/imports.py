@@ -23,7 +23,7 @@ ALREADY_IMPORTED = "import_already_committed"
 def batch_upload(*, actor: Any, kind: str, filename: str, data: bytes) -> ImportBatch:
     """Keep an uploaded file once it reads as a table; an empty, oversized or unreadable file is refused
     (the importer's codes) and nothing is kept."""
-    importer.spec_for(kind)
+    importer.check_allowed(importer.spec_for(kind), actor)
     table = importer.read_table(data, filename)
     return ImportBatch.objects.create(
         kind=kind,

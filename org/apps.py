@@ -11,3 +11,8 @@ class OrgConfig(AppConfig):
         from org.selectors import access_profile_for
 
         access.register_profile_loader(access_profile_for)
+
+        from ltc.importer import register
+        from org.importers import PEOPLE_IMPORT
+
+        register(PEOPLE_IMPORT)
