@@ -14,7 +14,7 @@ from customers.normalise import clean_email, clean_phone, email_key, phone_key, 
 from customers.selectors import account_list_visible_to
 from ltc.audit import acting_as
 from ltc.errors import DomainError
-from ltc.importer import Column, ImportSpec, Lookup, choice, limited, validated
+from ltc.importer import CellError, Column, ImportSpec, Lookup, choice, limited, validated
 from org.models import Region, Role, User
 
 BATCH_SIZE = 1000
@@ -77,7 +77,27 @@ def _account_columns() -> tuple[Column, ...]:
         Column("city", gettext_lazy("City"), limited(100), aliases=("城市",)),
         Column("website", gettext_lazy("Website"), limited(200), aliases=("网站", "官网")),
         Column("owner", gettext_lazy("Owner"), Lookup(sales_people, OWNER_MESSAGE), aliases=("负责人", "销售")),
+        Column("employees", gettext_lazy("Employees"), whole_number, aliases=("员工数", "人数")),
     )
+
+
+def whole_number(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").strip())
+    except ValueError:
+        raise CellError(_("“%(value)s” is not a whole number.") % {"value": text}) from None
+    if value < 0:
+        raise CellError(_("“%(value)s” is not a whole number.") % {"value": text})
+    return value
+
+
+def size_for(employees: int) -> str:
+    """Company size from a head count, when a file gives the number instead of the size."""
+    for limit, size in ((20, CompanySize.MICRO), (100, CompanySize.SMALL), (500, CompanySize.MEDIUM),
+                        (2000, CompanySize.LARGE)):  # fmt: skip
+        if employees < limit:
+            return str(size)
+    return str(CompanySize.ENTERPRISE)
 
 
 def _account_duplicates(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
@@ -111,7 +131,7 @@ def _write_accounts(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
             name=row["name"].strip(),
             name_key=text_key(row["name"]),
             industry=row.get("industry", "").strip(),
-            size=row.get("size", ""),
+            size=row.get("size") or (size_for(row["employees"]) if "employees" in row else ""),
             region=row.get("region", ""),
             city=row.get("city", "").strip(),
             website=row.get("website", "").strip(),

@@ -187,6 +187,8 @@ class Opportunity(models.Model):
     competitor = models.CharField(_("competitor"), max_length=200, blank=True)
     # every change of the stage adds one: a move made against an older version is refused (no lost update)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # the deal's id in the system it was imported from (re-importing the same file is refused row by row)
+    external_ref = models.CharField(_("reference in the source system"), max_length=64, blank=True, db_index=True)
     # where it came from: the chain of any deal is a join (ARCHITECTURE.md)
     source_lead = models.OneToOneField(
         "leads.Lead",
