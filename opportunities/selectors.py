@@ -16,11 +16,20 @@ from ltc.access import visible
 from opportunities.models import OPPORTUNITY_VISIBILITY, Opportunity
 
 
-def opportunity_list_visible_to(*, user: Any) -> QuerySet[Opportunity]:
+def opportunity_list_visible_to(*, user: Any, filters: Any = None) -> QuerySet[Opportunity]:
+    """Deals the user may see (owner, managers, the iron triangle), newest first, narrowed by the list's filters
+    (opportunities.filters); invalid filter values are ignored, never widening the scope."""
     qs = visible(
         Opportunity.objects.select_related("account", "owner", "source", "campaign"), user, OPPORTUNITY_VISIBILITY
     )
-    return qs.order_by("-created_at", "-pk")
+    qs = qs.order_by("-created_at", "-pk")
+    if filters:
+        from opportunities.filters import OpportunityFilter
+
+        filterset = OpportunityFilter(filters, queryset=qs)
+        if filterset.is_valid():
+            qs = filterset.qs
+    return qs
 
 
 def opportunity_get_for_user(*, user: Any, pk: int) -> Opportunity:

@@ -7,6 +7,7 @@ app_name = "opportunities"
 urlpatterns = [
     path("", views.opportunity_list, name="opportunity_list"),
     path("board/", views.board, name="board"),
+    path("export/", views.opportunity_export, name="opportunity_export"),
     path("<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("<int:pk>/move/", views.opportunity_move_view, name="opportunity_move"),
     path("<int:pk>/team/", views.opportunity_team, name="opportunity_team"),

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +20,14 @@ from activities.selectors import activity_list_for
 from activities.services import activity_log
 from customers.selectors import account_get_for_user, contact_list_visible_to
 from leads.selectors import lead_get_for_user
+from ltc.access import profile_for
 from ltc.api import error_body
 from ltc.audit import record_history
 from ltc.errors import DomainError
 from ltc.paging import CappedPaginator
-from opportunities import gates, services
-from opportunities.models import LostReason, Pipeline, Product, Requirement, Stage
+from opportunities import exports, gates, services
+from opportunities.filters import OpportunityFilter
+from opportunities.models import LostReason, Opportunity, Pipeline, Product, Requirement, Stage
 from opportunities.selectors import (
     board_columns,
     conversion_matches,
@@ -37,7 +39,7 @@ from opportunities.selectors import (
 from opportunities.services import opportunity_create_from_lead
 from org.models import Membership, Role, User
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _me(request: HttpRequest) -> User:
@@ -55,11 +57,33 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+LIST_PARAMS = ("q", "pipeline", "stage", "category", "owner", "close_after", "close_before", "sort")
+
+
 @login_required
 def opportunity_list(request: HttpRequest) -> HttpResponse:
-    deals = opportunity_list_visible_to(user=request.user).select_related("stage")
+    deals = opportunity_list_visible_to(user=request.user, filters=request.GET).select_related("stage")
     page = CappedPaginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "opportunities/opportunity_list.html", {"page": page})
+    params = request.GET.copy()
+    for key in list(params):
+        if key not in LIST_PARAMS:
+            del params[key]
+    profile = profile_for(request.user)
+    owners = User.objects.filter(pk__in=profile.owner_ids) if profile and not profile.sees_all else None
+    filterset = OpportunityFilter(request.GET or None, queryset=Opportunity.objects.none())
+    if owners is not None:
+        filterset.form.fields["owner"].queryset = owners
+    return render(
+        request,
+        "opportunities/opportunity_list.html",
+        {"page": page, "filter": filterset, "query": params.urlencode(), "sort": request.GET.get("sort", "")},
+    )
+
+
+@login_required
+def opportunity_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    deals = opportunity_list_visible_to(user=request.user, filters=request.GET)
+    return exports.respond(deals, request.GET.get("format", "csv"))
 
 
 @login_required

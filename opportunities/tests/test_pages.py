@@ -161,3 +161,20 @@ def test_quote_actions_send_and_accept_from_the_page(org, deal):
     deal.refresh_from_db()
     assert (quote.status, deal.amount) == ("accepted", Decimal("106.00"))
     assert [str(m) for m in accepted.context["messages"]][-1] == "The customer accepted the quote."
+
+
+def test_the_list_filters_and_exports_only_visible_deals(org, deal):
+    other = account_create(actor=org.other_rep, owner=org.other_rep, name="深圳前海星辰科技", size="small")
+    opportunity_create(actor=org.other_rep, account=other, name="星辰 CRM")
+    rep = signed_in(org.rep)
+
+    listed = rep.get(reverse("opportunities:opportunity_list") + "?q=金桥")
+    none = rep.get(reverse("opportunities:opportunity_list") + "?q=星辰")
+    exported = rep.get(reverse("opportunities:opportunity_export") + "?format=csv")
+
+    assert [d.name for d in listed.context["page"]] == ["金桥 MES 一期"]
+    assert list(none.context["page"]) == []
+    lines = b"".join(exported.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 2 and lines[1].startswith(
+        f"{deal.pk},金桥 MES 一期,苏州金桥精密机械,Qualification,10,0.00,CNY"
+    )
