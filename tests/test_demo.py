@@ -3,6 +3,7 @@ from __future__ import annotations
 from io import StringIO
 
 from django.core.management import call_command
+from django.db.models import Count
 
 from customers.models import Account, Contact
 from leads.models import Campaign, Grade, Lead, Status
@@ -24,7 +25,9 @@ def counts() -> tuple[int, ...]:
     )
 
 
-def test_demo_builds_a_company_with_every_role_and_is_idempotent(db):
+def test_demo_builds_a_company_with_every_role_and_is_idempotent(db, monkeypatch, tmp_path):
+    # the Maven data set's import has its own test (opportunities/tests/test_maven.py)
+    monkeypatch.setattr("opportunities.demo.MAVEN", tmp_path / "absent")
     first = StringIO()
     call_command("ltc_demo", stdout=first)
     after_first = counts()
@@ -42,6 +45,11 @@ def test_demo_builds_a_company_with_every_role_and_is_idempotent(db):
     assert not Lead.objects.filter(owner__isnull=False, team__isnull=True).exists()
     assert Lead.objects.filter(duplicate_of__isnull=False).count() > 0
     assert Lead.objects.filter(status=Status.CONVERTED).count() == Opportunity.objects.count()
+    # the converted deals are worked through the pipeline: every stage holds some
+    assert dict(Opportunity.objects.values_list("stage__name_en").annotate(n=Count("pk"))) == {
+        "Qualification": 10, "Needs analysis": 9, "Solution / proposal": 8, "Negotiation": 6, "Won": 4, "Lost": 2,
+    }  # fmt: skip
+    assert Opportunity.objects.filter(stage__name_en="Won", quotes__status="accepted").count() == 4
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert Team.objects.filter(parent__isnull=False).exclude(region="").values("region").distinct().count() == 4
     # Chinese and English names
