@@ -164,10 +164,73 @@ def bench_lists(runs: int) -> dict[str, dict[str, float | int]]:
     return results
 
 
+def bench_deals(deals: int, runs: int) -> dict[str, object]:
+    """Deals at the peers' scale and more: accounts and deals imported through the importer (the path users
+    use), then the board, the deal list page and the API timed for a manager and the busiest rep."""
+    from datetime import date, timedelta
+
+    from django.db.models import Count
+    from django.test import Client
+
+    from ltc import importer
+    from opportunities.models import Opportunity
+    from org.models import Membership, Role, User
+
+    rng = random.Random(11)  # noqa: S311 - test data
+    reps = sorted(set(Membership.objects.filter(role=Role.REP).values_list("user__username", flat=True)))
+    lines = ["客户名称,行业,城市,负责人"]
+    accounts = [f"{rng.choice(CITIES)}{rng.choice(INDUSTRIES)}集团{i}" for i in range(max(deals // 15, 10))]
+    lines += [f"{name},{rng.choice(INDUSTRIES)},{name[:2]},{reps[i % len(reps)]}" for i, name in enumerate(accounts)]
+    started = time.perf_counter()
+    preview = importer.validate(
+        importer.read_table("\n".join(lines).encode(), "accounts.csv"),
+        importer.spec_for("accounts"),
+        {"name": "客户名称", "industry": "行业", "city": "城市", "owner": "负责人"},
+    )
+    assert preview.ok, preview.errors[:5]
+    importer.commit(preview, None)
+    stages = ["商机确认", "需求分析", "方案建议", "商务谈判", "赢单", "输单"]
+    lines = ["编号,客户,负责人,阶段,开始日期,成交日期,金额"]
+    today = date.today()
+    for i in range(deals):
+        stage = rng.choices(stages, weights=[25, 20, 15, 10, 18, 12])[0]
+        begun = today - timedelta(days=rng.randrange(1, 720))
+        closed = (begun + timedelta(days=rng.randrange(5, 200))).isoformat() if stage in ("赢单", "输单") else ""
+        amount = f"{rng.randrange(10, 5000) * 1000}.00"
+        lines.append(f"B{i},{rng.choice(accounts)},{reps[i % len(reps)]},{stage},{begun.isoformat()},{closed},{amount}")
+    data = ("\n".join(lines) + "\n").encode()
+    preview = importer.validate(
+        importer.read_table(data, "deals.csv"),
+        importer.spec_for("opportunities"),
+        {"external_ref": "编号", "account": "客户", "owner": "负责人", "stage": "阶段", "created_on": "开始日期",
+         "close_date": "成交日期", "amount": "金额"},
+    )  # fmt: skip
+    assert preview.ok, preview.errors[:5]
+    importer.commit(preview, None)
+    loaded = time.perf_counter() - started
+    results: dict[str, object] = {
+        "deals": Opportunity.objects.count(),
+        "accounts_and_deals_import_s": round(loaded, 2),
+        "rows_per_s": round((deals + len(accounts)) / loaded),
+    }
+    busiest = Opportunity.objects.values("owner").order_by().annotate(n=Count("pk")).order_by("-n")[0]
+    people = {"manager": User.objects.get(username="director"), "rep": User.objects.get(pk=busiest["owner"])}
+    for who, user in people.items():
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(user)
+        results[f"board, {who}"] = _timed(client, "/opportunities/board/", runs)
+        results[f"deal list page, {who}"] = _timed(client, "/opportunities/", runs)
+        results[f"deals API, {who}"] = _timed(client, "/api/v1/opportunities/", runs)
+        results[f"deals API, {who}, open only"] = _timed(client, "/api/v1/opportunities/?category=open", runs)
+    results["deals of that rep"] = busiest["n"]
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60, help="requests per timed page")
+    parser.add_argument("--deals", type=int, default=30_000)
     args = parser.parse_args()
 
     import django
@@ -185,6 +248,7 @@ def main() -> int:
             "import_leads": bench_import(args.leads),
         }
         results["lists"] = bench_lists(args.runs)
+        results["deals"] = bench_deals(args.deals, args.runs)
     finally:
         teardown_databases(names, verbosity=0)
     print(json.dumps(results, ensure_ascii=False, indent=2))
