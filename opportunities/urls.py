@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/gates/<int:requirement_pk>/", views.opportunity_tick, name="opportunity_tick"),
     path("<int:pk>/activities/", views.opportunity_activity_log, name="opportunity_activity_log"),
     path("<int:pk>/quotes/", views.quote_create, name="quote_create"),
+    path("quotes/", views.quote_list, name="quote_list"),
     path("quotes/<int:pk>/", views.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/print/", views.quote_print, name="quote_print"),
     path("quotes/<int:pk>/<slug:action>/", views.quote_action, name="quote_action"),

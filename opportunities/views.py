@@ -27,7 +27,7 @@ from ltc.errors import DomainError
 from ltc.paging import CappedPaginator
 from opportunities import exports, gates, services
 from opportunities.filters import OpportunityFilter
-from opportunities.models import LostReason, Opportunity, Pipeline, Product, Requirement, Stage
+from opportunities.models import LostReason, Opportunity, Pipeline, Product, Quote, Requirement, Stage
 from opportunities.selectors import (
     board_columns,
     conversion_matches,
@@ -391,3 +391,24 @@ def quote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _refusal(request, exc, default)
     messages.success(request, done[action])
     return redirect(default)
+
+
+@login_required
+def quote_list(request: HttpRequest) -> HttpResponse:
+    """Quotes of the deals one may see; the ones waiting for this person's approval first."""
+    deals = opportunity_list_visible_to(user=request.user)
+    quotes = Quote.objects.filter(opportunity__in=deals).select_related("opportunity", "opportunity__account")
+    status = request.GET.get("status", "")
+    if status in Quote.Status.values:
+        quotes = quotes.filter(status=status)
+    if request.GET.get("approval") == "pending":
+        quotes = quotes.filter(approval=Quote.Approval.PENDING)
+    page = CappedPaginator(quotes.order_by("-updated_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = Quote.objects.filter(opportunity__in=deals, approval=Quote.Approval.PENDING).exclude(
+        opportunity__owner=_me(request)
+    )
+    return render(
+        request,
+        "opportunities/quote_list.html",
+        {"page": page, "status": status, "statuses": Quote.Status.choices, "pending": pending.count()},
+    )

@@ -178,3 +178,20 @@ def test_the_list_filters_and_exports_only_visible_deals(org, deal):
     assert len(lines) == 2 and lines[1].startswith(
         f"{deal.pk},金桥 MES 一期,苏州金桥精密机械,Qualification,10,0.00,CNY"
     )
+
+
+def test_the_quote_list_puts_discounts_waiting_for_me_first(org, deal):
+    from opportunities.services import quote_create, quote_request_approval, quote_set_lines
+
+    quote = quote_create(actor=org.rep, opportunity=deal)
+    quote_set_lines(actor=org.rep, quote=quote, lines=[{"description": "服务", "quantity": "1", "unit_price": "100",
+                                                        "discount_percent": "30"}])  # fmt: skip
+    quote_request_approval(actor=org.rep, quote=quote)
+
+    manager = signed_in(org.manager).get(reverse("opportunities:quote_list"))
+    waiting = signed_in(org.manager).get(reverse("opportunities:quote_list") + "?approval=pending")
+    outsider = signed_in(org.other_rep).get(reverse("opportunities:quote_list"))
+
+    assert manager.context["pending"] == 1
+    assert [q.pk for q in waiting.context["page"]] == [quote.pk]
+    assert list(outsider.context["page"]) == []
