@@ -15,6 +15,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+import pgtrigger
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -253,10 +255,14 @@ def _write_deals(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
             for before, after, at in steps
         ]
         StageChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
-        # created when the deal started in the source system, not at the moment of the import
-        for deal, steps in histories:
-            deal.created_at = steps[0][2]
-        Opportunity.objects.bulk_update(deals, ["created_at"], batch_size=BATCH_SIZE)
+        # created when the deal started in the source system, not at the moment of the import: one statement,
+        # part of the creation (no update event of its own)
+        with pgtrigger.ignore("opportunities.Opportunity:update_update"), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE opportunities_opportunity o SET created_at = v.at"
+                " FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE o.id = v.id",
+                [[deal.pk for deal, _steps in histories], [steps[0][2] for _deal, steps in histories]],
+            )
     return {"created": len(deals), "duplicates": 0, "ids": [d.pk for d in deals]}
 
 

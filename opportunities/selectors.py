@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -103,7 +103,11 @@ class Column:
     stage: Any
     count: int
     total_cny: Any
-    cards: list[Opportunity]
+    cards: list[Any]
+    # filled by the board page: the stages a card may move to, the heading and the total as shown
+    targets: list[tuple[int, str]] = field(default_factory=list)
+    label: str = ""
+    total_text: str = ""
 
 
 def board_columns(*, user: Any, pipeline: Any, filters: Any = None) -> list[Column]:
@@ -118,7 +122,7 @@ def board_columns(*, user: Any, pipeline: Any, filters: Any = None) -> list[Colu
     if filters:
         deals = filters(deals)
     recent = timezone.now() - timedelta(days=30)
-    deals = deals.exclude(~Q(stage__category="open") & Q(closed_at__lt=recent))
+    deals = deals.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=recent))
     figures = {
         row["stage"]: row
         for row in deals.order_by()

@@ -24,6 +24,7 @@ from ltc.access import profile_for
 from ltc.api import error_body
 from ltc.audit import record_history
 from ltc.errors import DomainError
+from ltc.money import format_money
 from ltc.paging import CappedPaginator
 from opportunities import exports, gates, services
 from opportunities.filters import OpportunityFilter
@@ -92,10 +93,26 @@ def board(request: HttpRequest) -> HttpResponse:
     chosen = next((p for p in pipelines if str(p.pk) == request.GET.get("pipeline")), None)
     pipeline = chosen or next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
     columns = board_columns(user=request.user, pipeline=pipeline) if pipeline else []
+    # A board shows up to 180 cards: what each shows is worked out once here, not per card in the template.
+    now = timezone.now()
+    labels = [(c.stage.pk, str(c.stage), c.stage.category) for c in columns]
+    detail, move = (
+        reverse("opportunities:opportunity_detail", args=[0]),
+        reverse("opportunities:opportunity_move", args=[0]),
+    )
+    for column in columns:
+        column.targets = [(pk, label) for pk, label, category in labels if pk != column.stage.pk and category != "lost"]
+        column.label = str(column.stage)
+        column.total_text = format_money(column.total_cny, "CNY")
+        for deal in column.cards:
+            deal.url = detail.replace("/0/", f"/{deal.pk}/")
+            deal.move_url = move.replace("/0/", f"/{deal.pk}/")
+            deal.amount_text = format_money(deal.amount, deal.currency)
+            deal.days = (now - deal.stage_entered_at).days if deal.stage_entered_at else None
     return render(
         request,
         "opportunities/board.html",
-        {"pipelines": pipelines, "pipeline": pipeline, "columns": columns, "now": timezone.now()},
+        {"pipelines": pipelines, "pipeline": pipeline, "columns": columns, "now": now},
     )
 
 
