@@ -148,3 +148,32 @@ def quote_get_for_user(*, user: Any, pk: int) -> Any:
     deals = opportunity_list_visible_to(user=user)
     return get_object_or_404(Quote.objects.select_related("opportunity", "opportunity__account"), pk=pk,
                              opportunity__in=deals)  # fmt: skip
+
+
+def stage_time_averages(*, user: Any, pipeline: Any, now: Any = None) -> dict[int, float]:
+    """Average days a stay in each stage lasts, over the deals the user may see: each stay from its entry to
+    the next change (to now while the deal is still there); closing stages count no time. By stage id."""
+    from django.db.models import F, Window
+    from django.db.models.functions import Lead
+    from django.utils import timezone
+
+    from opportunities.models import StageChange
+
+    now = now or timezone.now()
+    deals = opportunity_list_visible_to(user=user).filter(pipeline=pipeline).values("pk")
+    stays = (
+        StageChange.objects.filter(opportunity__in=deals)
+        .annotate(left=Window(Lead("at"), partition_by=[F("opportunity_id")], order_by=[F("at").asc(), F("pk").asc()]))
+        .filter(to_stage__category="open")
+    )
+    # a window cannot be aggregated in the same query: average over the stays as a subquery
+    from django.db import connection
+
+    sql, params = stays.values("to_stage_id", "at", "left").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT to_stage_id, AVG(EXTRACT(EPOCH FROM (COALESCE("left", %s) - at))) / 86400 FROM ({sql}) s'  # noqa: S608
+            " GROUP BY to_stage_id",
+            [now, *params],
+        )
+        return {stage: float(days) for stage, days in cursor.fetchall()}

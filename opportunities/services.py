@@ -26,6 +26,8 @@ from opportunities.models import (
     LostReason,
     Opportunity,
     Pipeline,
+    PriceBookEntry,
+    Product,
     Quote,
     QuoteLine,
     Requirement,
@@ -465,7 +467,17 @@ def _line_fields(line: QuoteLine) -> dict[str, Any]:
     }
 
 
-def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def price_of(product: Product, currency: str) -> Decimal:
+    """A product's price in a quote's currency: from an active price book of that currency, else its list price."""
+    entry = (
+        PriceBookEntry.objects.filter(product=product, price_book__currency=currency, price_book__active=True)
+        .order_by("price_book__pk")
+        .first()
+    )
+    return entry.unit_price if entry is not None else product.list_price
+
+
+def _clean_lines(lines: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
     """Every line checked; all problems named by line (``lines.2.quantity``), nothing written on any."""
     errors: dict[str, list[str]] = {}
     cleaned = []
@@ -478,7 +490,7 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         defaults = {
             "quantity": None,
-            "unit_price": product.list_price if product else None,
+            "unit_price": price_of(product, currency) if product else None,
             "discount_percent": Decimal(0),
             "tax_rate": product.tax_rate if product else Decimal(0),
         }
@@ -540,7 +552,7 @@ def quote_set_lines(*, actor: Any, quote: Quote, lines: list[dict[str, Any]]) ->
             % {"status": Quote.Status(quote.status).label},
             code=QUOTE_FROZEN,
         )
-    cleaned = _clean_lines(lines)
+    cleaned = _clean_lines(lines, quote.currency)
     with acting_as(actor):
         _write_lines(quote, cleaned)
     return quote

@@ -222,3 +222,21 @@ def test_time_in_each_stage_is_exact_even_when_a_deal_goes_back(org, deal, froze
     assert times == [("Qualification", 3.0, 2), ("Needs analysis", 7.5, 2)]
     deal.refresh_from_db()
     assert (deal.version, deal.amount) == (4, Decimal("0.00"))
+
+
+def test_time_in_stage_in_aggregate_over_the_deals_one_sees(org, deal, frozen):
+    from opportunities.selectors import stage_time_averages
+
+    other_account = account_create(actor=org.rep, owner=org.rep, name="宁波海通物流", size="small")
+    second = opportunity_create(actor=org.rep, account=other_account, name="海通 WMS")
+    guidance_ready(org, deal)
+    frozen.move_to(NOW + timedelta(days=2), tick=False)
+    opportunity_move(actor=org.rep, opportunity=deal, stage=stage("Needs analysis"), version=1)
+    frozen.move_to(NOW + timedelta(days=6), tick=False)
+
+    averages = stage_time_averages(user=org.manager, pipeline=deal.pipeline)
+
+    # qualification: 2 days (the first deal) and 6 days (the second, still there) → 4; needs analysis: 4 days
+    assert averages == {stage("Qualification").pk: 4.0, stage("Needs analysis").pk: 4.0}
+    assert stage_time_averages(user=org.other_rep, pipeline=deal.pipeline) == {}
+    assert second.stage == stage("Qualification")

@@ -14,7 +14,7 @@ from customers.models import BuyingRole
 from customers.services import account_create, contact_create
 from ltc.errors import DomainError
 from ltc.money import line_amounts, quantize, sum_lines
-from opportunities.models import Opportunity, Product, Quote, QuoteLine, Stage
+from opportunities.models import Opportunity, PriceBook, PriceBookEntry, Product, Quote, QuoteLine, Stage
 from opportunities.services import (
     opportunity_create,
     opportunity_move,
@@ -239,3 +239,17 @@ def test_a_deal_is_won_on_its_accepted_quote_after_every_gate(org, deal):
             actor=org.rep, opportunity=won, stage=Stage.objects.get(name_en="Negotiation"), version=won.version
         )
     assert closed.value.code == "deal_closed"
+
+
+def test_a_price_book_of_the_quote_currency_sets_the_price(org, deal):
+    product = Product.objects.create(code="MES-STD", name="MES 标准版", list_price="88000.00", tax_rate="13")
+    book = PriceBook.objects.create(name="2026 渠道价", currency="CNY")
+    PriceBookEntry.objects.create(price_book=book, product=product, unit_price="79000.00")
+    usd = PriceBook.objects.create(name="Export", currency="USD")
+    PriceBookEntry.objects.create(price_book=usd, product=product, unit_price="12000.00")
+
+    quote = quote_set_lines(
+        actor=org.rep, quote=quote_create(actor=org.rep, opportunity=deal), lines=[{"product": product, "quantity": 1}]
+    )
+
+    assert (quote.lines.get().unit_price, quote.total) == (Decimal("79000.00"), Decimal("89270.00"))
