@@ -32,6 +32,7 @@ from org.models import Role, User
 from org.selectors import home_team_id
 
 BATCH_SIZE = 1000
+ANALYZE_AFTER = 5000  # rows imported at once
 
 
 def money(text: str) -> Decimal:
@@ -263,6 +264,9 @@ def _write_deals(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
                 " FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE o.id = v.id",
                 [[deal.pk for deal, _steps in histories], [steps[0][2] for _deal, steps in histories]],
             )
+    if len(deals) >= ANALYZE_AFTER:
+        with connection.cursor() as cursor:  # fresh statistics at once: the board's and lists' plans need them
+            cursor.execute("ANALYZE opportunities_opportunity, opportunities_stagechange")
     return {"created": len(deals), "duplicates": 0, "ids": [d.pk for d in deals]}
 
 
