@@ -52,3 +52,19 @@ def artifacts() -> Path:
 def browser_context_args(browser_context_args):
     # A browser in China asks for Chinese; the English test switches through the page's own menu.
     return {**browser_context_args, "locale": "zh-CN"}
+
+
+@pytest.fixture(autouse=True)
+def _defaults(request):
+    """A browser test runs in a real transaction against a live server, and the database is emptied after each
+    one, data migrations' rows included: put back the defaults (sources, rubric, rules, cadences, the default
+    pipeline with its gates) that a new installation has, before each browser test."""
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in ("leads.migrations.0003_defaults", "opportunities.migrations.0003_defaults"):
+        import_module(module).install(apps, None)
