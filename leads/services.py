@@ -36,7 +36,7 @@ from leads.models import (
 )
 from leads.transitions import can_move
 from ltc.access import profile_for
-from ltc.audit import acting_as
+from ltc.audit import acting_as, checked_save
 from ltc.errors import DomainError, NotAllowed
 from org.models import Membership, Region, Role, User
 from org.selectors import home_team_id
@@ -583,14 +583,6 @@ def lead_merge(*, actor: Any, keep: Lead, duplicate: Lead) -> Lead:
     return keep
 
 
-@transaction.atomic
 def lead_setting_save(*, actor: Any, setting: Any) -> Any:
-    """Save one of the leads settings an administrator keeps (a source, a campaign, an assignment rule, a
-    cadence): checked by the model's own validation, written with the actor in the audit history."""
-    try:
-        setting.full_clean()
-    except ValidationError as exc:
-        raise DomainError(_("The setting is not valid."), code="invalid_setting", fields=exc.message_dict) from None
-    with acting_as(actor):
-        setting.save()
-    return setting
+    """Save one of the settings an administrator keeps here (see ltc.audit.checked_save)."""
+    return checked_save(actor=actor, record=setting)

@@ -116,3 +116,21 @@ def audited(*, exclude: list[str] | None = None) -> Any:
     return pghistory.track(
         pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=exclude or []
     )
+
+
+def checked_save(*, actor: Any, record: Model) -> Model:
+    """Save a record an administrator keeps (a setting): checked by the model's own validation, written with
+    the actor in its history. Refused with ``invalid_setting`` and every bad field named."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from ltc.errors import DomainError
+
+    try:
+        record.full_clean()
+    except ValidationError as exc:
+        raise DomainError(_("The setting is not valid."), code="invalid_setting", fields=exc.message_dict) from None
+    with transaction.atomic(), acting_as(actor):
+        record.save()
+    return record

@@ -16,7 +16,7 @@ from customers.services import account_create, contact_create
 from leads.models import LEAD_VISIBILITY, Lead, Status
 from leads.services import lead_converted
 from ltc.access import can_see, profile_for
-from ltc.audit import acting_as
+from ltc.audit import acting_as, checked_save
 from ltc.errors import Conflict, DomainError, NotAllowed
 from ltc.money import line_amounts, sum_lines, to_decimal
 from opportunities import gates
@@ -693,19 +693,9 @@ def opportunity_update(*, actor: Any, opportunity: Opportunity, **fields: Any) -
     return opportunity
 
 
-@transaction.atomic
 def opportunity_setting_save(*, actor: Any, setting: Any) -> Any:
-    """Save a setting an administrator keeps (pipeline, stage, requirement, lost reason, product, price):
-    checked by the model's own validation, written with the actor in the audit history."""
-    from django.core.exceptions import ValidationError
-
-    try:
-        setting.full_clean()
-    except ValidationError as exc:
-        raise DomainError(_("The setting is not valid."), code="invalid_setting", fields=exc.message_dict) from None
-    with acting_as(actor):
-        setting.save()
-    return setting
+    """Save one of the settings an administrator keeps here (see ltc.audit.checked_save)."""
+    return checked_save(actor=actor, record=setting)
 
 
 @transaction.atomic
