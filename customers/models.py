@@ -83,6 +83,10 @@ class Contact(models.Model):
         return self.name
 
 
-# Finance sees every customer: invoices and payments are addressed to them.
-ACCOUNT_VISIBILITY = Visibility(owner="owner_id", finance=True)
-CONTACT_VISIBILITY = Visibility(owner="account__owner_id", finance=True)
+# Finance sees every customer: invoices and payments are addressed to them. The people on a deal with an
+# account (its owner and the iron triangle) see that account and its contacts, whoever owns the account.
+_ON_A_DEAL = ("opportunities__owner_id", "opportunities__presales_id", "opportunities__delivery_id")
+ACCOUNT_VISIBILITY = Visibility(owner="owner_id", finance=True, members=_ON_A_DEAL)
+CONTACT_VISIBILITY = Visibility(
+    owner="account__owner_id", finance=True, members=tuple(f"account__{path}" for path in _ON_A_DEAL)
+)

@@ -240,3 +240,23 @@ def test_time_in_stage_in_aggregate_over_the_deals_one_sees(org, deal, frozen):
     assert averages == {stage("Qualification").pk: 4.0, stage("Needs analysis").pk: 4.0}
     assert stage_time_averages(user=org.other_rep, pipeline=deal.pipeline) == {}
     assert second.stage == stage("Qualification")
+
+
+def test_the_people_on_a_deal_see_its_account_and_contacts(org, deal):
+    from customers.selectors import account_list_visible_to, contact_list_visible_to
+
+    admin_account = account_create(actor=org.admin, owner=org.admin, name="(客户未填写)")
+    contact_create(actor=org.admin, account=admin_account, name="某人", phone="13912345678")
+    on_it = opportunity_create(actor=org.rep, account=admin_account, name="某单", owner=org.rep)
+    opportunity_set_team(actor=org.rep, opportunity=on_it, presales=org.presales)
+
+    def sees(user) -> tuple[bool, bool]:
+        return (
+            account_list_visible_to(user=user).filter(pk=admin_account.pk).exists(),
+            contact_list_visible_to(user=user, account=admin_account).exists(),
+        )
+
+    assert {u: sees(getattr(org, u)) for u in ("rep", "presales", "delivery", "teammate", "other_rep")} == {
+        "rep": (True, True), "presales": (True, True), "delivery": (False, False), "teammate": (False, False),
+        "other_rep": (False, False),
+    }  # fmt: skip
