@@ -6,7 +6,7 @@ Amounts are rounded half-up to the currency's minor unit (the fen for CNY) only 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.conf import settings
@@ -113,3 +113,35 @@ def sum_lines(lines: Iterable[LineAmounts]) -> LineAmounts:
     for line in lines:
         totals = [a + b for a, b in zip(totals, line, strict=True)]
     return LineAmounts(*totals)
+
+
+def split_exactly(
+    total: Decimal, shares: list[Decimal | None], fixed: list[Decimal | None], currency: str | None = None
+) -> list[Decimal]:
+    """Resolve a plan of parts to amounts that add up to ``total`` to the minor unit (the fen).
+
+    Each part is either a fixed amount (``fixed[i]``) or a percentage of the total (``shares[i]``). Fixed
+    amounts are taken as they are; percentage parts are rounded down to the fen and the fens left over go
+    one by one to the parts with the largest remainders (the earlier part first on a tie), so that nothing
+    is lost or made up. The caller checks that the result adds up (a plan can still be short or over).
+    """
+    digits = CURRENCIES.get(currency or default_currency(), ("", 2))[1]
+    unit = Decimal(1).scaleb(-digits)
+    amounts: list[Decimal] = []
+    remainders: list[tuple[Decimal, int]] = []
+    for index, (share, amount) in enumerate(zip(shares, fixed, strict=True)):
+        if amount is not None:
+            amounts.append(quantize(amount, currency))
+            continue
+        exact = total * (share or Decimal(0)) / HUNDRED
+        floored = (exact / unit).to_integral_value(rounding=ROUND_DOWN) * unit
+        amounts.append(floored)
+        remainders.append((exact - floored, index))
+    percent_total = sum(
+        (total * (s or Decimal(0)) / HUNDRED for s, a in zip(shares, fixed, strict=True) if a is None), Decimal(0)
+    )
+    wanted = quantize(percent_total, currency)
+    leftover = int(((wanted - sum((amounts[i] for _r, i in remainders), Decimal(0))) / unit).to_integral_value())
+    for _remainder, index in sorted(remainders, key=lambda r: (-r[0], r[1]))[: max(leftover, 0)]:
+        amounts[index] += unit
+    return amounts

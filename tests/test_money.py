@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ltc.money import format_money, quantize, to_decimal
@@ -50,3 +50,36 @@ def test_quantize_never_moves_more_than_half_a_fen(amount):
     rounded = quantize(amount, "CNY")
     assert abs(rounded - amount) <= Decimal("0.005")
     assert rounded.as_tuple().exponent == -2
+
+
+def test_a_percent_plan_resolves_to_the_fen_without_losing_one():
+    from ltc.money import split_exactly
+
+    total = Decimal("100000.01")
+    thirds = split_exactly(total, [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")], [None, None, None])
+    mixed = split_exactly(Decimal("1000.00"), [None, Decimal("50"), Decimal("50")], [Decimal("100.00"), None, None])
+
+    assert thirds == [Decimal("33330.00"), Decimal("33330.00"), Decimal("33340.01")]
+    assert sum(thirds) == total
+    # fixed 100 first, then half and half of the whole: 1,100 — the caller refuses a plan that is over
+    assert mixed == [Decimal("100.00"), Decimal("500.00"), Decimal("500.00")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    total=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999999.99"), places=2),
+    cuts=st.lists(st.integers(min_value=1, max_value=9999), min_size=1, max_size=12),
+)
+def test_percent_parts_that_make_100_always_add_up_to_the_total(total, cuts):
+    from ltc.money import split_exactly
+
+    # percentages with two decimals that add up to exactly 100
+    weights = [Decimal(c) for c in cuts]
+    shares = [(w * 100 / sum(weights)).quantize(Decimal("0.01"), rounding="ROUND_DOWN") for w in weights]
+    shares[-1] += Decimal(100) - sum(shares)
+
+    amounts = split_exactly(total, shares, [None] * len(shares))
+
+    assert sum(amounts) == total
+    assert all(a.as_tuple().exponent == -2 for a in amounts)
+    assert all(abs(a - total * s / 100) < Decimal("0.01") for a, s in zip(amounts, shares, strict=True))
