@@ -222,7 +222,7 @@ def _enter(opportunity: Opportunity, stage: Stage, actor: Any, at: Any, skipped:
     opportunity.version += 1
 
 
-def _require_seller(actor: Any, opportunity: Opportunity) -> None:
+def require_seller(actor: Any, opportunity: Opportunity) -> None:
     """The owner, a manager over the owner (or the deal's team), or an administrator."""
     profile = profile_for(actor)
     if profile is None or not (
@@ -260,7 +260,7 @@ def opportunity_move(
     another pipeline, a won deal, and a move to a lost stage (that is ``opportunity_lose``, with its reason).
     """
     opportunity = _locked(opportunity, version)
-    _require_seller(actor, opportunity)
+    require_seller(actor, opportunity)
     if stage.pipeline_id != opportunity.pipeline_id:
         raise DomainError(_("That stage belongs to another pipeline."), code=WRONG_PIPELINE)
     if stage.category == Category.LOST:
@@ -312,7 +312,7 @@ def opportunity_lose(
 ) -> Opportunity:
     """Close the deal as lost: a reason is required, the competitor is kept when known."""
     opportunity = _locked(opportunity, version)
-    _require_seller(actor, opportunity)
+    require_seller(actor, opportunity)
     if reason is None:
         raise DomainError(_("Say why the deal was lost."), code=USE_LOSE, fields={"lost_reason": [_("Required.")]})
     lost = Stage.objects.filter(pipeline=opportunity.pipeline, category=Category.LOST).order_by("order").first()
@@ -333,7 +333,7 @@ def opportunity_set_team(
 ) -> Opportunity:
     """Name the solution and delivery leads of the iron triangle (each must hold that role); None clears."""
     opportunity = _locked(opportunity, None)
-    _require_seller(actor, opportunity)
+    require_seller(actor, opportunity)
     for person, role, code, label in (
         (presales, Role.PRESALES, NOT_PRESALES, _("a solution (presales) lead")),
         (delivery, Role.DELIVERY, NOT_DELIVERY, _("a delivery lead")),
@@ -437,7 +437,7 @@ def quote_create(*, actor: Any, opportunity: Opportunity, valid_until: date | No
     from django.conf import settings
 
     opportunity = _locked(opportunity, None)
-    _require_seller(actor, opportunity)
+    require_seller(actor, opportunity)
     if opportunity.quotes.filter(status=Quote.Status.ACCEPTED).exists():
         raise DomainError(_("The deal has an accepted quote; it is frozen."), code=ALREADY_ACCEPTED)
     latest = opportunity.quotes.order_by("-version").first()
@@ -545,7 +545,7 @@ def _write_lines(quote: Quote, lines: list[dict[str, Any]]) -> None:
 def quote_set_lines(*, actor: Any, quote: Quote, lines: list[dict[str, Any]]) -> Quote:
     """Replace a draft's lines (product, quantity, unit price, discount %, tax %); totals recomputed exactly."""
     quote = _locked_quote(quote)
-    _require_seller(actor, quote.opportunity)
+    require_seller(actor, quote.opportunity)
     if quote.status != Quote.Status.DRAFT:
         raise DomainError(
             _("Only a draft quote changes; make a new version instead (this one is %(status)s).")
@@ -561,7 +561,7 @@ def quote_set_lines(*, actor: Any, quote: Quote, lines: list[dict[str, Any]]) ->
 @transaction.atomic
 def quote_request_approval(*, actor: Any, quote: Quote) -> Quote:
     quote = _locked_quote(quote)
-    _require_seller(actor, quote.opportunity)
+    require_seller(actor, quote.opportunity)
     if quote.status != Quote.Status.DRAFT:
         raise DomainError(_("Only a draft quote asks for approval."), code=QUOTE_FROZEN)
     if not needs_approval(quote):
@@ -594,7 +594,7 @@ def quote_decide_discount(*, actor: Any, quote: Quote, approve: bool, note: str 
 @transaction.atomic
 def quote_send(*, actor: Any, quote: Quote) -> Quote:
     quote = _locked_quote(quote)
-    _require_seller(actor, quote.opportunity)
+    require_seller(actor, quote.opportunity)
     if quote.status != Quote.Status.DRAFT:
         raise DomainError(_("This quote was sent already."), code=QUOTE_FROZEN)
     if not quote.lines.exists():
@@ -618,7 +618,7 @@ def quote_accept(*, actor: Any, quote: Quote) -> Quote:
     """The customer accepted: the quote is frozen, the deal takes its total. One accepted quote per deal."""
     quote = _locked_quote(quote)
     opportunity = _locked(quote.opportunity, None)
-    _require_seller(actor, opportunity)
+    require_seller(actor, opportunity)
     if quote.status != Quote.Status.SENT:
         raise DomainError(
             _("Only a sent quote can be accepted (this one is %(status)s).")
@@ -640,7 +640,7 @@ def quote_accept(*, actor: Any, quote: Quote) -> Quote:
 @transaction.atomic
 def quote_reject(*, actor: Any, quote: Quote, note: str = "") -> Quote:
     quote = _locked_quote(quote)
-    _require_seller(actor, quote.opportunity)
+    require_seller(actor, quote.opportunity)
     if quote.status != Quote.Status.SENT:
         raise DomainError(_("Only a sent quote can be rejected."), code=NOT_SENT)
     quote.status, quote.decided_at = Quote.Status.REJECTED, timezone.now()
@@ -670,7 +670,7 @@ def opportunity_update(*, actor: Any, opportunity: Opportunity, **fields: Any) -
     if unknown:
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="invalid_deal")
     opportunity = _locked(opportunity, fields.pop("version", None))
-    _require_seller(actor, opportunity)
+    require_seller(actor, opportunity)
     errors: dict[str, list[str]] = {}
     if "name" in fields and not (fields["name"] or "").strip():
         errors["name"] = [_("Required.")]

@@ -120,6 +120,8 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="CNY")
 # A quote line discounted beyond this percentage waits for the owner's manager to approve it.
 QUOTE_DISCOUNT_APPROVAL_PERCENT = env.int("QUOTE_DISCOUNT_APPROVAL_PERCENT", default=15)
 QUOTE_VALID_DAYS = env.int("QUOTE_VALID_DAYS", default=30)
+# Contract numbers: {year}, {month} and {seq} (counted per prefix, e.g. per year).
+CONTRACT_NUMBER_PATTERN = env.str("CONTRACT_NUMBER_PATTERN", default="HT{year}-{seq:04d}")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
