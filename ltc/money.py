@@ -5,7 +5,7 @@ Amounts are rounded half-up to the currency's minor unit (the fen for CNY) only 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -116,7 +116,10 @@ def sum_lines(lines: Iterable[LineAmounts]) -> LineAmounts:
 
 
 def split_exactly(
-    total: Decimal, shares: list[Decimal | None], fixed: list[Decimal | None], currency: str | None = None
+    total: Decimal,
+    shares: Sequence[Decimal | None],
+    fixed: Sequence[Decimal | None],
+    currency: str | None = None,
 ) -> list[Decimal]:
     """Resolve a plan of parts to amounts that add up to ``total`` to the minor unit (the fen).
 
