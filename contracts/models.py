@@ -219,3 +219,105 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}:{self.last}"
+
+
+# --- orders and the hand-off (交接) ------------------------------------------------------------------------
+
+
+class HandoffItem(Named):
+    """One item of the hand-off package: a document sales supplies, or a point the delivery lead confirms."""
+
+    class Side(models.TextChoices):
+        SALES = "sales", _("Sales supplies")
+        DELIVERY = "delivery", _("Delivery confirms")
+
+    side = models.CharField(_("who"), max_length=16, choices=Side.choices)
+
+    class Meta(Named.Meta):
+        verbose_name = _("hand-off item")
+        verbose_name_plural = _("hand-off items")
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_HANDOFF = "awaiting_handoff", _("Awaiting hand-off")
+    ACCEPTED = "accepted", _("Accepted by delivery")
+    IN_DELIVERY = "in_delivery", _("In delivery")
+    DELIVERED = "delivered", _("Delivered")
+    CUSTOMER_ACCEPTED = "customer_accepted", _("Accepted by the customer")
+
+
+@audited()
+class Order(models.Model):
+    """What a signed contract obliges us to deliver; delivery takes it only with a complete hand-off."""
+
+    contract = models.OneToOneField(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="order"
+    )
+    number = models.CharField(_("number"), max_length=44, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.AWAITING_HANDOFF
+    )
+    returned_reason = models.CharField(_("sent back because"), max_length=300, blank=True)
+    accepted_at = models.DateTimeField(_("accepted by delivery"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    customer_accepted_on = models.DateField(_("accepted by the customer on"), null=True, blank=True)
+    acceptance_proof = models.FileField(_("acceptance proof"), upload_to="acceptance/%Y/", blank=True)
+    # the contract's people, for the same visibility
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    presales = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    delivery = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delivery lead"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delivery_orders",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at"]), models.Index(fields=["delivery", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+ORDER_VISIBILITY = Visibility(owner="owner_id", team="team_id", members=("presales_id", "delivery_id"), finance=True)
+
+
+class HandoffCheck(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="handoff_checks")
+    item = models.ForeignKey(HandoffItem, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "item"], name="contracts_one_handoff_check")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.item_id}"
+
+
+class OrderChange(models.Model):
+    """Every step of an order's fulfilment, with actor, time and (for a send-back) the reason."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="changes")
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["order", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"

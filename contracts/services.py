@@ -3,7 +3,7 @@ approvals in their order, signing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +18,14 @@ from contracts.models import (
     Check,
     Contract,
     ContractLine,
+    HandoffCheck,
+    HandoffItem,
     Installment,
     Milestone,
     NumberSequence,
+    Order,
+    OrderChange,
+    OrderStatus,
     ReviewItem,
     Status,
 )
@@ -279,5 +284,160 @@ def contract_sign(
         contract.signed_file = signed_file
     with acting_as(actor):
         contract.save()
-        contract.installments.filter(milestone=Milestone.SIGNING).update(invoiceable=True)
+        for installment in contract.installments.filter(milestone=Milestone.SIGNING):
+            installment.invoiceable = True
+            installment.due_on = installment.due_on or signed_on + timedelta(days=installment.due_days or 0)
+            installment.save(update_fields=["invoiceable", "due_on"])
+        order_create(actor=actor, contract=contract)
     return contract
+
+
+# --- orders and the hand-off (交接) ------------------------------------------------------------------------
+
+HANDOFF_INCOMPLETE = "handoff_incomplete"
+NOT_DELIVERY_LEAD = "not_the_delivery_lead"
+WRONG_SIDE = "handoff_item_other_side"
+ORDER_MOVE = "invalid_order_transition"
+REASON_REQUIRED = "reason_required"
+
+# each fulfilment step and the one it follows
+NEXT: dict[str, str] = {
+    OrderStatus.ACCEPTED: OrderStatus.AWAITING_HANDOFF,
+    OrderStatus.IN_DELIVERY: OrderStatus.ACCEPTED,
+    OrderStatus.DELIVERED: OrderStatus.IN_DELIVERY,
+    OrderStatus.CUSTOMER_ACCEPTED: OrderStatus.DELIVERED,
+}
+
+
+def order_create(*, actor: Any, contract: Contract) -> Order:
+    """The order a signed contract creates, waiting for its hand-off (called inside ``contract_sign``)."""
+    order = Order.objects.create(
+        contract=contract,
+        number=f"{contract.number}-D",
+        owner_id=contract.owner_id,
+        team_id=contract.team_id,
+        presales_id=contract.presales_id,
+        delivery_id=contract.delivery_id,
+    )
+    OrderChange.objects.create(order=order, to_status=OrderStatus.AWAITING_HANDOFF, actor=actor)
+    return order
+
+
+def handoff_missing(order: Order) -> list[HandoffItem]:
+    done = set(order.handoff_checks.values_list("item_id", flat=True))
+    return [item for item in HandoffItem.objects.filter(active=True) if item.pk not in done]
+
+
+def _is_delivery(actor: Any, order: Order) -> bool:
+    """The order's delivery lead; while none is named, anyone holding the delivery role (who becomes it)."""
+    if order.delivery_id is not None:
+        return getattr(actor, "pk", None) == order.delivery_id
+    profile = profile_for(actor)
+    return bool(profile and Role.DELIVERY in profile.roles)
+
+
+def _locked_order(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("contract", "contract__opportunity").get(pk=order.pk)
+
+
+@transaction.atomic
+def handoff_tick(*, actor: Any, order: Order, item: HandoffItem, done: bool = True, note: str = "") -> None:
+    """Sales supplies its documents (the owner or their manager ticks them); the delivery lead confirms theirs."""
+    order = _locked_order(order)
+    if order.status != OrderStatus.AWAITING_HANDOFF:
+        raise DomainError(_("The hand-off is over."), code=ORDER_MOVE)
+    if item.side == HandoffItem.Side.SALES:
+        require_seller(actor, order.contract.opportunity)
+    elif not _is_delivery(actor, order):
+        raise NotAllowed(_("The delivery lead confirms this."), code=WRONG_SIDE)
+    with acting_as(actor):
+        if done:
+            HandoffCheck.objects.update_or_create(
+                order=order, item=item, defaults={"by": actor, "note": note.strip()[:200]}
+            )
+        else:
+            HandoffCheck.objects.filter(order=order, item=item).delete()
+
+
+def _step(order: Order, to: str, actor: Any, note: str = "") -> None:
+    if NEXT.get(to) != order.status:
+        raise DomainError(
+            _("An order that is %(status)s cannot become %(target)s.")
+            % {"status": OrderStatus(order.status).label, "target": OrderStatus(to).label},
+            code=ORDER_MOVE,
+        )
+    OrderChange.objects.create(order=order, from_status=order.status, to_status=to, actor=actor, note=note)
+    order.status = to
+
+
+def _milestone_reached(order: Order, milestone: str, on: date) -> None:
+    """Installments tied to a milestone become invoiceable, their due date set from their rule."""
+    for installment in order.contract.installments.filter(milestone=milestone, invoiceable=False):
+        installment.invoiceable = True
+        if installment.due_on is None:
+            installment.due_on = on + timedelta(days=installment.due_days or 0)
+        installment.save(update_fields=["invoiceable", "due_on"])
+
+
+@transaction.atomic
+def order_accept(*, actor: Any, order: Order) -> Order:
+    """Delivery takes the order, only with the whole hand-off package (code ``handoff_incomplete`` listing
+    what is missing)."""
+    order = _locked_order(order)
+    if not _is_delivery(actor, order):
+        raise NotAllowed(_("Only the order's delivery lead takes it."), code=NOT_DELIVERY_LEAD)
+    missing = handoff_missing(order)
+    if missing:
+        raise DomainError(
+            _("The hand-off is not complete: %(items)s.") % {"items": "; ".join(map(str, missing))},
+            code=HANDOFF_INCOMPLETE,
+            fields={"handoff": [str(i) for i in missing]},
+        )
+    with acting_as(actor):
+        _step(order, OrderStatus.ACCEPTED, actor)
+        order.delivery, order.accepted_at, order.returned_reason = order.delivery or actor, timezone.now(), ""
+        order.save()
+    return order
+
+
+@transaction.atomic
+def order_send_back(*, actor: Any, order: Order, reason: str) -> Order:
+    """Delivery sends the hand-off back to sales with its reasons (nothing is thrown over the wall)."""
+    order = _locked_order(order)
+    if not _is_delivery(actor, order):
+        raise NotAllowed(_("Only the order's delivery lead sends it back."), code=NOT_DELIVERY_LEAD)
+    if order.status != OrderStatus.AWAITING_HANDOFF:
+        raise DomainError(_("The order was taken already."), code=ORDER_MOVE)
+    if not reason.strip():
+        raise DomainError(_("Say what is missing."), code=REASON_REQUIRED, fields={"reason": [_("Required.")]})
+    with acting_as(actor):
+        OrderChange.objects.create(
+            order=order, from_status=order.status, to_status=order.status, actor=actor, note=reason.strip()[:300]
+        )
+        order.returned_reason = reason.strip()[:300]
+        order.save(update_fields=["returned_reason", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_progress(*, actor: Any, order: Order, to: str, on: date | None = None, proof: Any = None) -> Order:
+    """The delivery lead moves the order on: in delivery, delivered (delivery installments become invoiceable),
+    accepted by the customer (验收, with its date and proof; acceptance installments become invoiceable)."""
+    order = _locked_order(order)
+    if not _is_delivery(actor, order):
+        raise NotAllowed(_("Only the order's delivery lead moves it."), code=NOT_DELIVERY_LEAD)
+    if to not in (OrderStatus.IN_DELIVERY, OrderStatus.DELIVERED, OrderStatus.CUSTOMER_ACCEPTED):
+        raise DomainError(_("Not a fulfilment step."), code=ORDER_MOVE)
+    day = on or timezone.localdate()
+    with acting_as(actor):
+        _step(order, to, actor)
+        if to == OrderStatus.DELIVERED:
+            order.delivered_on = day
+            _milestone_reached(order, Milestone.DELIVERY, day)
+        elif to == OrderStatus.CUSTOMER_ACCEPTED:
+            order.customer_accepted_on = day
+            if proof is not None:
+                order.acceptance_proof = proof
+            _milestone_reached(order, Milestone.ACCEPTANCE, day)
+        order.save()
+    return order
