@@ -1,4 +1,4 @@
-"""Administration of the contract settings: the review checklist and the approval order."""
+"""Administration of the contract settings: the review checklist, the approval order, the hand-off package."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from contracts.models import ApprovalStep, ReviewItem
+from contracts.models import ApprovalStep, HandoffItem, ReviewItem
 from ltc.audit import checked_save
 
 
@@ -24,3 +24,8 @@ class ReviewItemAdmin(SettingAdmin):
 @admin.register(ApprovalStep)
 class ApprovalStepAdmin(SettingAdmin):
     list_display = ["order", "name", "name_en", "approver", "active"]
+
+
+@admin.register(HandoffItem)
+class HandoffItemAdmin(SettingAdmin):
+    list_display = ["order", "name", "name_en", "side", "active"]
