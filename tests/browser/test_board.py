@@ -56,7 +56,8 @@ def test_drag_a_card_meet_the_gate_then_move_it(page: Page, live_server, org, de
     deal.account.contacts.update(role=BuyingRole.DECISION_MAKER)
     requirement_tick(actor=org.rep, opportunity=deal, requirement=needs.requirements.get(name_en="Budget confirmed"))
     page.reload()
-    drag(page, card, f"ol[data-stage='{needs.pk}']")
+    with page.expect_navigation():  # the board reloads once the server has moved the deal
+        drag(page, card, f"ol[data-stage='{needs.pk}']")
 
     expect(page.locator(f"ol[data-stage='{needs.pk}'] {card}")).to_have_count(1)
     page.screenshot(path=str(artifacts / "board-moved-zh.png"))
