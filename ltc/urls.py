@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from contracts.api import ContractViewSet, OrderViewSet
 from customers.api import AccountViewSet, ContactViewSet
 from insights.views import home
 from leads.api import LeadViewSet
@@ -26,6 +27,8 @@ router.register("leads", LeadViewSet, basename="lead")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("quotes", QuoteViewSet, basename="quote")
 router.register("products", ProductViewSet, basename="product")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("orders", OrderViewSet, basename="order")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
