@@ -52,8 +52,8 @@ def test_from_accepted_quote_to_customer_acceptance_over_the_api(org, quote):  #
     order_id = Contract.objects.get(pk=contract_id).order.pk
     incomplete = delivery.post(f"/api/v1/orders/{order_id}/accept/")
     for handoff_item in HandoffItem.objects.all():
-        (rep if handoff_item.side == "sales" else delivery).post(f"/api/v1/orders/{order_id}/tick/", {"item": handoff_item.pk},
-                                                         format="json")  # fmt: skip
+        side = rep if handoff_item.side == "sales" else delivery
+        side.post(f"/api/v1/orders/{order_id}/tick/", {"item": handoff_item.pk}, format="json")
     accepted = delivery.post(f"/api/v1/orders/{order_id}/accept/")
     for step in ("in_delivery", "delivered", "customer_accepted"):
         last = delivery.post(f"/api/v1/orders/{order_id}/progress/", {"to": step, "on": "2027-01-10"}, format="json")
