@@ -47,6 +47,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("import/", include("ltc.import_urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("contracts/", include("contracts.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the docs run under our CSP without inline script.
