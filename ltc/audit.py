@@ -20,7 +20,9 @@ from django.db.models import DateTimeField, Model
 from django.utils.timezone import localtime
 
 # Secrets, and bookkeeping that changes with every save and tells a reader nothing.
-HIDDEN_FIELDS = frozenset({"password", "last_login", "updated_at", "phone_key", "email_key", "person_key", "name_key"})
+HIDDEN_FIELDS = frozenset(
+    {"password", "last_login", "updated_at", "phone_key", "email_key", "person_key", "name_key", "plan_changed_at"}
+)
 
 
 @contextmanager
