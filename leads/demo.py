@@ -1,10 +1,11 @@
 """Demo leads: three months of them across sources, campaigns, grades and regions, in every status.
 
-Older leads come in as an import does (one bulk write: graded, owned, duplicates flagged), then their
-later life (first contact, qualification, disqualification, nurturing) is written as it would have been,
-dated in the past. The last two weeks' leads go through capture itself (assignment rules, cadence
-touches as tasks) and some of their touches are done through the activity service, so every stage of a
-cadence shows: touches done, due today, overdue, and first contacts overdue.
+Older leads come in as an import does (one bulk write: graded, duplicates flagged), routed the way the
+assignment rules in force route them (the grade's rep levels, same region first, least loaded; D to
+automated nurturing), then their later life (first contact, qualification, disqualification, nurturing) is
+written as it would have been, dated in the past. The last two weeks' leads go through capture itself
+(assignment rules, cadence touches as tasks) and some of their touches are done through the activity
+service, so every stage of a cadence shows: touches done, due today, overdue, and first contacts overdue.
 
 Deterministic (a seeded generator) and idempotent: it does nothing once its campaigns exist.
 """
@@ -21,15 +22,23 @@ from typing import Any
 
 import pgtrigger
 from django.apps import apps
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
 
 from activities.models import Activity
 from activities.services import activity_complete
 from customers.normalise import text_key
+from leads import grading
 from leads.importers import write_leads
-from leads.models import Assignment, AssignmentRule, Campaign, GradeChange, Lead, Source, Status
-from leads.services import lead_create, lead_disqualify, lead_nurture, lead_qualify, lead_setting_save
+from leads.models import OPEN_STATUSES, Assignment, AssignmentRule, Campaign, GradeChange, Lead, Source, Status
+from leads.services import (
+    lead_create,
+    lead_disqualify,
+    lead_nurture,
+    lead_qualify,
+    lead_setting_save,
+    rubric_active,
+)
 from ltc.audit import acting_as
 from org.models import Membership, Region, Role, User
 
@@ -73,20 +82,48 @@ def _international_companies() -> list[tuple[str, str]]:
 
 
 class _People:
-    """The demo company's reps by region, with their levels."""
+    """The demo company's sales manager, who captures and imports the leads."""
 
     def __init__(self) -> None:
-        reps = User.objects.filter(memberships__role=Role.REP, is_active=True).distinct().order_by("username")
-        self.by_region: dict[str, list[User]] = {}
-        for rep in reps:
-            self.by_region.setdefault(rep.region or Region.EAST, []).append(rep)
         self.manager = (
             User.objects.filter(username="director").first() or User.objects.filter(is_superuser=True).first()
         )
 
-    def owner_for(self, rng: random.Random, region: str) -> User | None:
-        reps = self.by_region.get(region) or self.by_region.get(Region.EAST) or []
-        return rng.choice(reps) if reps else None
+
+class _Router:
+    """The assignment rules in force, applied to an import's rows in the order the leads came in, as capture
+    applies them one by one (leads.services.eligible_reps): active reps of the grade's levels under the cap,
+    same region first, the least loaded (or longest waiting) first; a nurturing rule assigns nobody."""
+
+    def __init__(self) -> None:
+        self.rules = {rule.grade: rule for rule in AssignmentRule.objects.all()}
+        self.reps = list(User.objects.filter(memberships__role=Role.REP, is_active=True).distinct().order_by("pk"))
+        open_leads = dict(
+            Lead.objects.filter(status__in=OPEN_STATUSES, owner__isnull=False)
+            .values_list("owner")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        self.load = {rep.pk: open_leads.get(rep.pk, 0) for rep in self.reps}
+        self.last = {rep.pk: 0 for rep in self.reps}  # never assigned first, as NULLS FIRST does
+        self.turn = 0
+
+    def owner(self, grade: str, region: str) -> User | None:
+        rule = self.rules.get(grade)
+        if rule is None or rule.nurture:
+            return None
+        reps = [r for r in self.reps if r.rep_level in rule.levels and self.load[r.pk] < rule.open_lead_cap]
+        reps = [r for r in reps if region and r.region == region] or reps
+        if not reps:
+            return None
+        if rule.strategy == AssignmentRule.Strategy.LEAST_LOADED:
+            rep = min(reps, key=lambda r: (self.load[r.pk], self.last[r.pk], r.pk))
+        else:
+            rep = min(reps, key=lambda r: (self.last[r.pk], r.pk))
+        self.turn += 1
+        self.load[rep.pk] += 1
+        self.last[rep.pk] = self.turn
+        return rep
 
 
 def _person(rng: random.Random, region: str, international: list[tuple[str, str]]) -> dict[str, str]:
@@ -153,9 +190,13 @@ def _region(rng: random.Random) -> str:
 
 
 def _old_leads(rng: random.Random, people: _People, campaigns: dict[str, Campaign], international: list) -> int:
-    """Leads from 15 to 90 days ago, written as an import writes them, then their later life, dated."""
+    """Leads from 15 to 90 days ago, written as an import writes them, routed by the rules, then their later
+    life, dated."""
     now = timezone.now()
     sources = list(Source.objects.filter(active=True))
+    rubric = rubric_active()
+    grade = grading.Grader(rubric.rules, rubric.thresholds)  # the importer grades with the same rubric
+    router = _Router()
     rows: list[dict[str, Any]] = []
     for _number in range(OLD_LEADS):
         region = _region(rng)
@@ -169,7 +210,6 @@ def _old_leads(rng: random.Random, people: _People, campaigns: dict[str, Campaig
                 "region": "" if region == Region.WEST and rng.random() < 0.3 else region,
                 "source": source,
                 "campaign": campaign,
-                "owner": people.owner_for(rng, region),
                 "created_at": now - timedelta(days=rng.uniform(15, 90)),
             }
         )
@@ -178,11 +218,18 @@ def _old_leads(rng: random.Random, people: _People, campaigns: dict[str, Campaig
         again["created_at"] = again["created_at"] + timedelta(days=rng.uniform(1, 10))
         rows.append(again)
     rows.sort(key=lambda row: row["created_at"])
+    for row in rows:
+        inputs = {f: row.get(f, "") for f in ("size", "industry", "intent", "budget", "timeline", "region")}
+        row["owner"] = router.owner(grade({**inputs, "source": row["source"].code}).grade, row["region"])
     ids = write_leads(rows, people.manager)["ids"]
+    _routed(ids, rows, router, people)
     # Their later life. Written with the history trigger set aside: these are backdated facts, not edits.
     plan: dict[str, list[int]] = {"contacted": [], "qualified": [], "disqualified": [], "nurturing": []}
     for pk, row in zip(ids, rows, strict=True):
         roll = rng.random()
+        if row["owner"] is None:  # in automated nurturing: it stays there, or a manager closes it
+            plan["disqualified" if roll < 0.15 else "nurturing"].append(pk)
+            continue
         grade_hint = row["intent"] == "low" or row["budget"] == "none"
         if roll < 0.38:
             plan["contacted"].append(pk)
@@ -205,6 +252,26 @@ def _old_leads(rng: random.Random, people: _People, campaigns: dict[str, Campaig
             chunk = plan["disqualified"][DISQUALIFY_REASONS.index(reason) :: len(DISQUALIFY_REASONS)]
             Lead.objects.filter(pk__in=chunk).update(status=Status.DISQUALIFIED, disqualify_reason=reason)
     return len(ids)
+
+
+def _routed(ids: list[int], rows: list[dict[str, Any]], router: _Router, people: _People) -> None:
+    """The import recorded its owners as assigned by hand, today: record them as the rules' work, on the day
+    each lead came in, and the leads the nurturing rule took as sent to nurturing."""
+    nurture = {grade: rule for grade, rule in router.rules.items() if rule.nurture}
+    for grade, rule in router.rules.items():
+        Assignment.objects.filter(lead_id__in=ids, lead__grade=grade).update(
+            how=Assignment.How.RULE, rule=rule, reason=""
+        )
+    nurtured = list(Lead.objects.filter(pk__in=ids, owner__isnull=True, grade__in=nurture).values_list("pk", "grade"))
+    Assignment.objects.bulk_create(
+        Assignment(lead_id=pk, how=Assignment.How.NURTURE, rule=nurture[grade], actor=people.manager)
+        for pk, grade in nurtured
+    )
+    came_in = Subquery(Lead.objects.filter(pk=OuterRef("lead_id")).values("created_at")[:1])
+    Assignment.objects.filter(lead_id__in=ids).update(created_at=came_in)
+    GradeChange.objects.filter(lead_id__in=ids).update(created_at=came_in)
+    lead_events = apps.get_model("leads", "LeadEvent")
+    lead_events.objects.filter(pgh_obj_id__in=ids).update(pgh_created_at=F("created_at"))
 
 
 def _backdate(lead: Lead, age: timedelta) -> None:
