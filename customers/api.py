@@ -1,19 +1,24 @@
-"""Accounts over the API: input serializer → selector or service → output serializer."""
+"""Accounts and contacts over the API: input serializer → selector or service → output serializer."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers.models import Account, CompanySize, Contact
-from customers.selectors import account_get_for_user, account_list_visible_to, contact_list_visible_to
-from customers.services import account_create, contact_create
+from customers.selectors import (
+    account_get_for_user,
+    account_list_visible_to,
+    contact_get_for_user,
+    contact_list_visible_to,
+)
+from customers.services import account_create, contact_create, contact_merge
 from org.models import Region
 
 
@@ -70,7 +75,7 @@ class ContactOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "account", "account_name", "name", "title", "phone", "email", "created_at"]
+        fields = ["id", "account", "account_name", "name", "title", "role", "phone", "email", "created_at"]
         read_only_fields = fields
 
 
@@ -82,6 +87,10 @@ class ContactInput(serializers.Serializer):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
 
 
+class ContactMergeInput(serializers.Serializer):
+    duplicate = serializers.IntegerField(min_value=1)
+
+
 class ContactViewSet(viewsets.GenericViewSet):
     """Contacts at the accounts the caller may see; others answer 404. ``?account=<id>`` and ``?q=`` narrow."""
 
@@ -90,9 +99,12 @@ class ContactViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Contact]:
         params = self.request.query_params
-        qs = contact_list_visible_to(user=self.request.user, search=params.get("q", "").strip())
         account = params.get("account", "")
-        return qs.filter(account_id=int(account)) if account.isdigit() else qs
+        return contact_list_visible_to(
+            user=self.request.user,
+            account_id=int(account) if account.isdigit() else None,
+            search=params.get("q", "").strip(),
+        )
 
     @extend_schema(
         parameters=[
@@ -105,7 +117,7 @@ class ContactViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(ContactOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: Any = None) -> Response:
-        return Response(ContactOutput(get_object_or_404(self.get_queryset(), pk=int(pk))).data)
+        return Response(ContactOutput(contact_get_for_user(user=request.user, pk=int(pk))).data)
 
     @extend_schema(request=ContactInput, responses={201: ContactOutput})
     def create(self, request: Request) -> Response:
@@ -115,3 +127,14 @@ class ContactViewSet(viewsets.GenericViewSet):
         account = account_get_for_user(user=request.user, pk=fields.pop("account"))
         contact = contact_create(actor=request.user, account=account, **fields)
         return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ContactMergeInput, responses={200: ContactOutput})
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: Any = None) -> Response:
+        """Fold the ``duplicate`` contact into this one (a manager of the account's owner only)."""
+        data = ContactMergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        keep = contact_get_for_user(user=request.user, pk=int(pk))
+        duplicate = contact_get_for_user(user=request.user, pk=data.validated_data["duplicate"])
+        contact = contact_merge(actor=request.user, keep=keep, duplicate=duplicate)
+        return Response(ContactOutput(contact).data)

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Account, CompanySize, Contact
-from customers.normalise import clean_email, clean_phone, email_key, phone_key, text_key
+from customers.normalise import clean_email, clean_phone, text_key
 from customers.selectors import account_list_visible_to
+from customers.services import account_values, contact_values
 from ltc.audit import acting_as
 from ltc.errors import DomainError
 from ltc.importer import CellError, Column, ImportSpec, Lookup, choice, limited, validated
@@ -101,7 +102,7 @@ def size_for(employees: int) -> str:
 
 
 def _account_duplicates(rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
-    keys = [text_key(row["name"]) for row in rows]
+    keys = [account_values(name=row["name"])["name_key"] for row in rows]
     stored = {a.name_key: a for a in Account.objects.filter(name_key__in=set(keys)).order_by("-pk")}
     first: dict[str, int] = {}
     found = []
@@ -128,14 +129,15 @@ def _write_accounts(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
     duplicates = len(_account_duplicates(rows))
     accounts = [
         Account(
-            name=row["name"].strip(),
-            name_key=text_key(row["name"]),
-            industry=row.get("industry", "").strip(),
-            size=row.get("size") or (size_for(row["employees"]) if "employees" in row else ""),
-            region=row.get("region", ""),
-            city=row.get("city", "").strip(),
-            website=row.get("website", "").strip(),
             owner=_owner(row, actor, number),
+            **account_values(
+                name=row["name"],
+                industry=row.get("industry", ""),
+                size=row.get("size") or (size_for(row["employees"]) if "employees" in row else ""),
+                region=row.get("region", ""),
+                city=row.get("city", ""),
+                website=row.get("website", ""),
+            ),
         )
         for number, row in enumerate(rows, start=2)
     ]
@@ -179,12 +181,12 @@ def _contact_lookups() -> dict[str, Callable[[str], Any]]:
 
 
 def _contact_keys(row: dict[str, Any]) -> list[tuple[str, str]]:
-    keys = []
-    if row.get("phone"):
-        keys.append(("phone_key", phone_key(row["phone"])))
-    if row.get("email"):
-        keys.append(("email_key", email_key(row["email"])))
-    keys.append(("person", f"{row['account'].pk}|{text_key(row['name'])}"))
+    """The keys a row's contact will be stored with (customers.services.contact_values), as (kind, key)."""
+    values = contact_values(
+        account=row["account"], name=row["name"], phone=row.get("phone", ""), email=row.get("email", "")
+    )
+    keys = [(kind, values[kind]) for kind in ("phone_key", "email_key") if values[kind]]
+    keys.append(("person", f"{row['account'].pk}|{values['name_key']}"))
     return keys
 
 
@@ -234,15 +236,13 @@ def _write_contacts(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
     duplicates = len(_contact_duplicates(rows))
     contacts = [
         Contact(
-            account=row["account"],
-            owner=row["account"].owner,
-            name=row["name"].strip(),
-            title=row.get("title", "").strip(),
-            phone=row.get("phone", ""),
-            email=email_key(row.get("email", "")),
-            phone_key=phone_key(row.get("phone", "")),
-            email_key=email_key(row.get("email", "")),
-            name_key=text_key(row["name"]),
+            **contact_values(
+                account=row["account"],
+                name=row["name"],
+                title=row.get("title", ""),
+                phone=row.get("phone", ""),
+                email=row.get("email", ""),
+            )
         )
         for row in rows
     ]

@@ -25,11 +25,20 @@ def account_get_for_user(*, user: Any, pk: int) -> Account:
     return get_object_or_404(qs, pk=pk)
 
 
-def contact_list_visible_to(*, user: Any, account: Account | None = None, search: str = "") -> QuerySet[Contact]:
-    """Contacts at accounts the user may see, by name; narrowed to one account or a search."""
+def contact_list_visible_to(
+    *, user: Any, account: Account | None = None, account_id: int | None = None, search: str = ""
+) -> QuerySet[Contact]:
+    """Contacts at accounts the user may see, by name; narrowed to one account (or its id) or a search."""
     qs = visible(Contact.objects.select_related("account", "owner"), user, CONTACT_VISIBILITY)
     if account is not None:
         qs = qs.filter(account=account)
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(phone_key__startswith=search) | Q(email_key=search.lower()))
     return qs.order_by("name", "pk")
+
+
+def contact_get_for_user(*, user: Any, pk: int) -> Contact:
+    """One visible contact; 404 when it does not exist or is out of scope."""
+    return get_object_or_404(contact_list_visible_to(user=user), pk=pk)

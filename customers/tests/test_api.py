@@ -55,3 +55,30 @@ def test_creating_a_contact_checks_the_account_and_the_fields(org, org_accounts)
     assert list(Contact.objects.values_list("name", "phone_key", "email", "owner__username")) == [
         ("钱七", "13912345678", "qian@example.cn", "rep")
     ]
+
+
+def test_bad_contact_input_answers_a_stable_code_and_writes_nothing(org, org_accounts):
+    rep = client_for(org.rep)
+
+    no_name = rep.post("/api/v1/contacts/", {"account": org_accounts.own.pk}, format="json")
+    blank_name = rep.post("/api/v1/contacts/", {"account": org_accounts.own.pk, "name": "  "}, format="json")
+    not_an_id = rep.post("/api/v1/contacts/", {"account": "自己的客户", "name": "赵六"}, format="json")
+    unknown = rep.post("/api/v1/contacts/", {"account": 987654, "name": "赵六"}, format="json")
+
+    assert (no_name.status_code, no_name.json()["error"]["code"], list(no_name.json()["error"]["fields"])) == (
+        400,
+        "validation_error",
+        ["name"],
+    )
+    assert (blank_name.status_code, blank_name.json()["error"]["code"]) == (400, "validation_error")
+    assert (not_an_id.status_code, list(not_an_id.json()["error"]["fields"])) == (400, ["account"])
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "not_found")
+    assert Contact.objects.count() == 0
+
+
+def test_filtering_by_another_teams_account_shows_nothing(org, org_accounts):
+    contact_create(actor=org.other_rep, account=org_accounts.other_teams, name="王芳")
+
+    listed = client_for(org.rep).get(f"/api/v1/contacts/?account={org_accounts.other_teams.pk}").json()
+
+    assert (listed["count"], listed["results"]) == (0, [])

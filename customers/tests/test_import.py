@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from customers.models import Account, Contact
 from customers.services import account_create
 from ltc import importer
+from ltc.audit import record_history
 from ltc.errors import DomainError
 
 ACCOUNTS = {"name": "公司名称", "industry": "行业", "size": "规模", "region": "区域", "owner": "负责人"}
@@ -103,12 +104,15 @@ def test_contacts_from_excel_land_at_their_accounts_with_keys(org, org_accounts)
     result = importer.commit(checked, org.rep)
 
     assert (result["created"], result["duplicates"]) == (2, 0)
-    assert list(
-        Contact.objects.order_by("pk").values_list("name", "account__name", "owner__username", "phone_key", "email")
-    ) == [
-        ("刘建华", "自己的客户", "rep", "13817623301", "liu.jh@shenyuan.cn"),
-        ("王芳", "自己的客户", "rep", "13912345678", ""),
-    ]
+    fields = ["name", "account__name", "owner__username", "title", "phone", "email"]
+    fields += ["phone_key", "email_key", "name_key"]
+    assert list(Contact.objects.order_by("pk").values_list(*fields)) == [
+        ("刘建华", "自己的客户", "rep", "采购经理", "13817623301", "liu.jh@shenyuan.cn", "13817623301",
+         "liu.jh@shenyuan.cn", "刘建华"),
+        ("王芳", "自己的客户", "rep", "", "+86 139-1234-5678", "", "13912345678", "", "王芳"),
+    ]  # fmt: skip
+    first = record_history(Contact.objects.get(name="刘建华"))
+    assert [(e.label, e.actor) for e in first] == [("insert", org.rep)]
 
 
 def test_contacts_report_bad_cells_duplicates_and_refuse_someone_elses_account(org, org_accounts):
