@@ -17,7 +17,8 @@ from ltc import importer, imports
 from ltc.errors import DomainError
 
 PREVIEW_ROWS = 10
-ERRORS_SHOWN = 200
+ERRORS_SHOWN = 200  # the report lists them all
+DUPLICATES_SHOWN = 200
 
 
 def _list_url(spec: importer.ImportSpec) -> str:
@@ -108,11 +109,14 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("imports:mapping", pk=batch.pk)
     columns = [c for c in spec.columns if c.field in batch.mapping]
+    bad_rows = len({e.row for e in checked.errors})
     context.update(
         {
             "preview": checked,
-            "bad_rows": len({e.row for e in checked.errors}),
+            "bad_rows": bad_rows,
+            "valid_rows": len(checked.rows) - bad_rows,
             "errors": checked.errors[:ERRORS_SHOWN],
+            "duplicates": checked.duplicates[:DUPLICATES_SHOWN],
             "columns": columns,
             "sample": [[c.show(row.get(c.field)) for c in columns] for row in checked.rows[:PREVIEW_ROWS]],
         }
@@ -125,15 +129,10 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = imports.batch_get_for_user(user=request.user, pk=pk)
     try:
-        result = imports.batch_commit(actor=request.user, batch=batch)
+        imports.batch_commit(actor=request.user, batch=batch)
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Imported %(n)d rows; %(d)d flagged as possible duplicates.")
-            % {"n": result["created"], "d": result["duplicates"]},
-        )
+    # The preview of a committed batch is its result page (what was imported, a link to the list).
     return redirect("imports:preview", pk=batch.pk)
 
 
