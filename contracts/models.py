@@ -82,6 +82,10 @@ class Contract(models.Model):
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     signatory = models.CharField(_("signed by (customer)"), max_length=100, blank=True)
     signed_file = models.FileField(_("signed copy"), upload_to="contracts/%Y/", blank=True)
+    # the version in force: 1 at signing, one more for each amendment applied
+    version = models.PositiveIntegerField(_("version"), default=1)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=500, blank=True)
     # approvals count when given after the last change of the plan or the lines
     plan_changed_at = models.DateTimeField(null=True, blank=True)
     # the people of the deal, carried so that the contract is seen by the same people
@@ -165,6 +169,11 @@ class Installment(models.Model):
     percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2, null=True, blank=True)
     amount = MoneyField(_("amount"))
     invoiceable = models.BooleanField(_("invoiceable"), default=False)
+    # written by cash collection: what arrived against this installment, and the day it was paid in full
+    received = MoneyField(_("received"), default=Decimal("0.00"))
+    settled_on = models.DateField(_("settled on"), null=True, blank=True)
+    # a termination cancels the installments whose milestone was not reached
+    cancelled = models.BooleanField(_("cancelled"), default=False)
 
     class Meta:
         verbose_name = _("installment")
@@ -195,9 +204,13 @@ class Check(models.Model):
 
 
 class Approval(models.Model):
-    """A decision on one approval step of one contract, with its comment (append-only)."""
+    """A decision on one approval step of one contract, or of one of its amendments, with its comment
+    (append-only)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="approvals")
+    amendment = models.ForeignKey(
+        "Amendment", null=True, blank=True, on_delete=models.CASCADE, related_name="approvals"
+    )
     step = models.ForeignKey(ApprovalStep, on_delete=models.PROTECT, related_name="+")
     approved = models.BooleanField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -209,6 +222,73 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.step_id} {'✓' if self.approved else '✗'}"
+
+
+class Amendment(models.Model):
+    """A change to a signed contract (its lines, amounts, end date or payment plan) or its termination,
+    proposed with a reason and applied only once every approval step has approved it."""
+
+    class Kind(models.TextChoices):
+        AMENDMENT = "amendment", _("Amendment")
+        TERMINATION = "termination", _("Termination")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPLIED = "applied", _("Approved and in force")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="amendments")
+    number = models.PositiveIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.AMENDMENT)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(_("reason"), max_length=500)
+    # the proposal: the whole new version (lines and plan with amounts resolved), or the termination's date
+    lines = models.JSONField(default=list, blank=True)
+    installments = models.JSONField(default=list, blank=True)
+    total = MoneyField(_("new total"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    effective_on = models.DateField(_("effective on"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="contracts_amendment_number"),
+            models.UniqueConstraint(
+                fields=["contract"], condition=models.Q(state="pending"), name="contracts_one_pending_amendment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} #{self.number} {self.kind}"
+
+
+class ContractVersion(models.Model):
+    """What the contract said from one version on: its lines, total, dates and payment plan, frozen. Version 1 is
+    the signed contract; each applied amendment adds the next."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    amendment = models.OneToOneField(Amendment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    total = MoneyField(_("total"))
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    lines = models.JSONField(default=list)
+    installments = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract", "version"]
+        constraints = [models.UniqueConstraint(fields=["contract", "version"], name="contracts_one_row_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} v{self.version}"
 
 
 class NumberSequence(models.Model):
@@ -244,6 +324,7 @@ class OrderStatus(models.TextChoices):
     IN_DELIVERY = "in_delivery", _("In delivery")
     DELIVERED = "delivered", _("Delivered")
     CUSTOMER_ACCEPTED = "customer_accepted", _("Accepted by the customer")
+    CANCELLED = "cancelled", _("Cancelled (contract terminated)")
 
 
 @audited()

@@ -9,15 +9,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import (
+    Amendment,
     Approval,
     ApprovalStep,
     Check,
     Contract,
     ContractLine,
+    ContractVersion,
     HandoffCheck,
     HandoffItem,
     Installment,
@@ -32,9 +35,9 @@ from contracts.models import (
 from ltc.access import profile_for
 from ltc.audit import acting_as
 from ltc.errors import Conflict, DomainError, NotAllowed
-from ltc.money import format_money, split_exactly, to_decimal
+from ltc.money import format_money, line_amounts, split_exactly, sum_lines, to_decimal
 from opportunities.models import Quote
-from opportunities.services import require_seller
+from opportunities.services import clean_lines, require_seller
 from org.models import Role
 
 QUOTE_NOT_ACCEPTED = "quote_not_accepted"
@@ -152,6 +155,24 @@ def _clean_plan(contract: Contract, rows: list[dict[str, Any]]) -> list[dict[str
     return cleaned
 
 
+def _resolve(rows: list[dict[str, Any]], total: Decimal, currency: str) -> list[Decimal]:
+    """The plan's amounts to the fen; refused (``plan_does_not_add_up``, saying by how much) unless they make
+    exactly ``total``."""
+    amounts = split_exactly(total, [r["percent"] for r in rows], [r["amount"] for r in rows], currency)
+    off = sum(amounts, Decimal("0.00")) - total
+    if off:
+        raise DomainError(
+            _("The installments add up to %(sum)s, the contract is %(total)s (%(off)s).")
+            % {
+                "sum": format_money(total + off, currency),
+                "total": format_money(total, currency),
+                "off": ("+" if off > 0 else "-") + format_money(abs(off), currency),
+            },
+            code=PLAN_OFF,
+        )
+    return amounts
+
+
 @transaction.atomic
 def plan_set(*, actor: Any, contract: Contract, installments: list[dict[str, Any]]) -> Contract:
     """Agree the payment plan (回款计划): installments by milestone with an amount or a percent of the total.
@@ -160,20 +181,7 @@ def plan_set(*, actor: Any, contract: Contract, installments: list[dict[str, Any
     contract = _draft(contract)
     require_seller(actor, contract.opportunity)
     rows = _clean_plan(contract, installments)
-    amounts = split_exactly(
-        contract.total, [r["percent"] for r in rows], [r["amount"] for r in rows], contract.currency
-    )
-    off = sum(amounts, Decimal("0.00")) - contract.total
-    if off:
-        raise DomainError(
-            _("The installments add up to %(sum)s, the contract is %(total)s (%(off)s).")
-            % {
-                "sum": format_money(contract.total + off, contract.currency),
-                "total": format_money(contract.total, contract.currency),
-                "off": ("+" if off > 0 else "-") + format_money(abs(off), contract.currency),
-            },
-            code=PLAN_OFF,
-        )
+    amounts = _resolve(rows, contract.total, contract.currency)
     with acting_as(actor):
         contract.installments.all().delete()
         Installment.objects.bulk_create(
@@ -202,10 +210,14 @@ def checklist_missing(contract: Contract) -> list[ReviewItem]:
 
 def approval_state(contract: Contract) -> tuple[list[ApprovalStep], ApprovalStep | None]:
     """The steps approved since the plan last changed, and the next step waiting (None when all are done)."""
-    steps = list(ApprovalStep.objects.filter(active=True))
-    approved = set(
-        contract.approvals.filter(approved=True, at__gte=contract.plan_changed_at).values_list("step_id", flat=True)
+    return _steps_state(
+        contract.approvals.filter(amendment__isnull=True, approved=True, at__gte=contract.plan_changed_at)
     )
+
+
+def _steps_state(approvals: Any) -> tuple[list[ApprovalStep], ApprovalStep | None]:
+    steps = list(ApprovalStep.objects.filter(active=True))
+    approved = set(approvals.values_list("step_id", flat=True))
     done: list[ApprovalStep] = []
     for step in steps:
         if step.pk not in approved:
@@ -288,8 +300,50 @@ def contract_sign(
             installment.invoiceable = True
             installment.due_on = installment.due_on or signed_on + timedelta(days=installment.due_days or 0)
             installment.save(update_fields=["invoiceable", "due_on"])
+        version_record(contract=contract, actor=actor)
         order_create(actor=actor, contract=contract)
     return contract
+
+
+def _line_snapshot(line: ContractLine) -> dict[str, Any]:
+    return {
+        "product_code": line.product_code,
+        "description": line.description,
+        "unit": line.unit,
+        "quantity": str(line.quantity),
+        "unit_price": str(line.unit_price),
+        "discount_percent": str(line.discount_percent),
+        "tax_rate": str(line.tax_rate),
+        "total": str(line.total),
+    }
+
+
+def _installment_snapshot(installment: Installment) -> dict[str, Any]:
+    return {
+        "id": installment.pk,
+        "label": installment.label,
+        "milestone": installment.milestone,
+        "due_on": installment.due_on.isoformat() if installment.due_on else None,
+        "due_days": installment.due_days,
+        "percent": None if installment.percent is None else str(installment.percent),
+        "amount": str(installment.amount),
+        "invoiceable": installment.invoiceable,
+    }
+
+
+def version_record(*, contract: Contract, actor: Any, amendment: Amendment | None = None) -> ContractVersion:
+    """Freeze what the contract says now as its current version (1 at signing, then one per amendment)."""
+    return ContractVersion.objects.create(
+        contract=contract,
+        version=contract.version,
+        amendment=amendment,
+        total=contract.total,
+        starts_on=contract.starts_on,
+        ends_on=contract.ends_on,
+        lines=[_line_snapshot(line) for line in contract.lines.all()],
+        installments=[_installment_snapshot(i) for i in contract.installments.all()],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
 
 
 # --- orders and the hand-off (交接) ------------------------------------------------------------------------
@@ -370,9 +424,9 @@ def _step(order: Order, to: str, actor: Any, note: str = "") -> None:
     order.status = to
 
 
-def _milestone_reached(order: Order, milestone: str, on: date) -> None:
+def _milestone_reached(contract: Contract, milestone: str, on: date) -> None:
     """Installments tied to a milestone become invoiceable, their due date set from their rule."""
-    for installment in order.contract.installments.filter(milestone=milestone, invoiceable=False):
+    for installment in contract.installments.filter(milestone=milestone, invoiceable=False, cancelled=False):
         installment.invoiceable = True
         if installment.due_on is None:
             installment.due_on = on + timedelta(days=installment.due_days or 0)
@@ -433,11 +487,354 @@ def order_progress(*, actor: Any, order: Order, to: str, on: date | None = None,
         _step(order, to, actor)
         if to == OrderStatus.DELIVERED:
             order.delivered_on = day
-            _milestone_reached(order, Milestone.DELIVERY, day)
+            _milestone_reached(order.contract, Milestone.DELIVERY, day)
         elif to == OrderStatus.CUSTOMER_ACCEPTED:
             order.customer_accepted_on = day
             if proof is not None:
                 order.acceptance_proof = proof
-            _milestone_reached(order, Milestone.ACCEPTANCE, day)
+            _milestone_reached(order.contract, Milestone.ACCEPTANCE, day)
         order.save()
+        if to == OrderStatus.CUSTOMER_ACCEPTED:
+            contract_complete_if_done(contract=order.contract)
     return order
+
+
+# --- amendments, termination, completion --------------------------------------------------------------------
+
+NOT_SIGNED = "contract_not_signed"
+CONTRACT_ENDED = "contract_ended"
+AMENDMENT_PENDING = "amendment_pending"
+AMENDMENT_DECIDED = "amendment_not_pending"
+CHANGES_NOTHING = "amendment_changes_nothing"
+INVOICEABLE_LOCKED = "installment_already_invoiceable"
+BAD_DATE = "invalid_date"
+_KEEP = object()
+
+
+def _signed(contract: Contract) -> Contract:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.status == Status.DRAFT:
+        raise DomainError(_("A draft contract is edited directly; amendments are for signed ones."), code=NOT_SIGNED)
+    if contract.status != Status.SIGNED:
+        raise DomainError(
+            _("This contract has ended (%(status)s).") % {"status": Status(contract.status).label}, code=CONTRACT_ENDED
+        )
+    return contract
+
+
+def _new_request(*, actor: Any, contract: Contract, reason: str) -> int:
+    """Checks common to an amendment and a termination; the number the request will take."""
+    require_seller(actor, contract.opportunity)
+    if not reason.strip():
+        raise DomainError(_("Say why."), code=REASON_REQUIRED, fields={"reason": [_("Required.")]})
+    pending = contract.amendments.filter(state=Amendment.State.PENDING).first()
+    if pending is not None:
+        raise Conflict(
+            _("Request #%(n)s waits for approval; decide or withdraw it first.") % {"n": pending.number},
+            code=AMENDMENT_PENDING,
+        )
+    return (contract.amendments.aggregate(last=Max("number"))["last"] or 0) + 1
+
+
+def _proposed_lines(contract: Contract, lines: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], Decimal]:
+    if lines is None:
+        current = [_line_snapshot(line) for line in contract.lines.all()]
+        return current, contract.total
+    cleaned = clean_lines([{**line, "product": None} for line in lines], contract.currency)
+    if not cleaned:
+        raise DomainError(_("A contract has at least one line."), code=BAD_PLAN, fields={"lines": [_("Required.")]})
+    proposed, figures = [], []
+    for given, line in zip(lines, cleaned, strict=True):
+        amounts = line_amounts(
+            line["quantity"], line["unit_price"], line["discount_percent"], line["tax_rate"], contract.currency
+        )
+        figures.append(amounts)
+        proposed.append(
+            {
+                "product_code": str(given.get("product_code") or "").strip()[:40],
+                "description": line["description"],
+                "unit": line["unit"],
+                **{f: str(line[f]) for f in ("quantity", "unit_price", "discount_percent", "tax_rate")},
+                "total": str(amounts.total),
+            }
+        )
+    return proposed, sum_lines(figures).total
+
+
+def _proposed_plan(contract: Contract, rows: list[dict[str, Any]] | None, total: Decimal) -> list[dict[str, Any]]:
+    """The new plan resolved over the new total. Installments already invoiceable (their milestone reached)
+    stay exactly as they are: they may be invoiced already."""
+    existing = {i.pk: i for i in contract.installments.all()}
+    if rows is None:  # the plan as it is: percentages taken again over the new total, amounts as they are
+        rows = [_installment_snapshot(i) for i in existing.values()]
+        for row in rows:
+            row["amount"] = None if row["percent"] is not None else row["amount"]
+    rows = [dict(row) for row in rows]
+    locked = {pk: i for pk, i in existing.items() if i.invoiceable}
+    given_ids = []
+    for number, row in enumerate(rows, start=1):
+        pk = row.get("id")
+        if pk in (None, ""):
+            continue
+        if int(pk) not in existing:
+            raise DomainError(
+                _("The payment plan is not valid."),
+                code=BAD_PLAN,
+                fields={f"installments.{number}.id": [_("Not an installment of this contract.")]},
+            )
+        given_ids.append(int(pk))
+        held = locked.get(int(pk))
+        if held is not None:
+            same_amount = row.get("amount") in (None, "") or to_decimal(row["amount"]) == held.amount
+            if row.get("milestone") != held.milestone or not same_amount:
+                raise DomainError(
+                    _("%(label)s is invoiceable already and stays as it is.") % {"label": held.label},
+                    code=INVOICEABLE_LOCKED,
+                )
+            row.update({**_installment_snapshot(held), "percent": None})
+    for pk, held in locked.items():
+        if pk not in given_ids:
+            raise DomainError(
+                _("%(label)s is invoiceable already and stays as it is.") % {"label": held.label},
+                code=INVOICEABLE_LOCKED,
+            )
+    cleaned = _clean_plan(contract, rows)
+    amounts = _resolve(cleaned, total, contract.currency)
+    plan = []
+    for row, clean, amount in zip(rows, cleaned, amounts, strict=True):
+        due_on = clean["due_on"]
+        plan.append(
+            {
+                "id": int(row["id"]) if row.get("id") not in (None, "") else None,
+                "label": clean["label"],
+                "milestone": clean["milestone"],
+                "due_on": due_on.isoformat() if isinstance(due_on, date) else due_on,
+                "due_days": int(clean["due_days"]) if clean["due_days"] is not None else None,
+                "percent": None if clean["percent"] is None else str(clean["percent"]),
+                "amount": str(amount),
+            }
+        )
+    return plan
+
+
+def _plan_key(plan: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What an installment obliges (an amount given as a percent or as the same sum is the same)."""
+    fields = ("id", "label", "milestone", "due_on", "due_days", "amount")
+    return [tuple(None if row.get(f) is None else str(row[f]) for f in fields) for row in plan]
+
+
+@transaction.atomic
+def amendment_propose(
+    *,
+    actor: Any,
+    contract: Contract,
+    reason: str,
+    lines: list[dict[str, Any]] | None = None,
+    installments: list[dict[str, Any]] | None = None,
+    ends_on: Any = _KEEP,
+) -> Amendment:
+    """Propose a change to a signed contract: its lines (and so its total), its end date, its payment plan.
+    What is not given stays. The proposal is the whole next version, checked now (the plan must add up to the
+    new total; invoiceable installments stay); it takes effect when every approval step approves it."""
+    contract = _signed(contract)
+    number = _new_request(actor=actor, contract=contract, reason=reason)
+    new_lines, total = _proposed_lines(contract, lines)
+    plan = _proposed_plan(contract, installments, total)
+    new_end = contract.ends_on if ends_on is _KEEP else ends_on
+    if new_end is not None and contract.starts_on is not None and new_end < contract.starts_on:
+        raise DomainError(_("The end comes after the start."), code=BAD_DATE, fields={"ends_on": [_("Too early.")]})
+    current_plan = [_installment_snapshot(i) for i in contract.installments.all()]
+    unchanged = (
+        new_lines == [_line_snapshot(line) for line in contract.lines.all()]
+        and _plan_key(plan) == _plan_key(current_plan)
+        and new_end == contract.ends_on
+    )
+    if unchanged:
+        raise DomainError(_("This amendment changes nothing."), code=CHANGES_NOTHING)
+    with acting_as(actor):
+        return Amendment.objects.create(
+            contract=contract,
+            number=number,
+            kind=Amendment.Kind.AMENDMENT,
+            reason=reason.strip()[:500],
+            lines=new_lines,
+            installments=plan,
+            total=total,
+            ends_on=new_end,
+            requested_by=actor,
+        )
+
+
+@transaction.atomic
+def contract_terminate(*, actor: Any, contract: Contract, reason: str, effective_on: date) -> Amendment:
+    """Ask to terminate a signed contract, with the reason and the day it ends; it ends when every approval step
+    approves. Installments whose milestone was not reached are then cancelled; the order, unless the customer
+    accepted it already, is cancelled."""
+    contract = _signed(contract)
+    number = _new_request(actor=actor, contract=contract, reason=reason)
+    if contract.signed_on and effective_on < contract.signed_on:
+        raise DomainError(
+            _("A contract ends after it was signed."), code=BAD_DATE, fields={"effective_on": [_("Too early.")]}
+        )
+    with acting_as(actor):
+        return Amendment.objects.create(
+            contract=contract,
+            number=number,
+            kind=Amendment.Kind.TERMINATION,
+            reason=reason.strip()[:500],
+            effective_on=effective_on,
+            requested_by=actor,
+        )
+
+
+def amendment_state(amendment: Amendment) -> tuple[list[ApprovalStep], ApprovalStep | None]:
+    """The steps that approved the request, and the next one waiting (None when all have)."""
+    return _steps_state(amendment.approvals.filter(approved=True))
+
+
+def _locked_amendment(amendment: Amendment) -> tuple[Amendment, Contract]:
+    contract = _signed(amendment.contract)
+    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    if amendment.state != Amendment.State.PENDING:
+        raise DomainError(
+            _("This request is %(state)s already.") % {"state": Amendment.State(amendment.state).label},
+            code=AMENDMENT_DECIDED,
+        )
+    return amendment, contract
+
+
+@transaction.atomic
+def amendment_decide(*, actor: Any, amendment: Amendment, approve: bool, comment: str = "") -> Amendment:
+    """The next approval step of an amendment or a termination, by the person it names (never its author nor
+    the contract's owner). A refusal closes it; the last approval applies it."""
+    amendment, contract = _locked_amendment(amendment)
+    if getattr(actor, "pk", None) in (amendment.requested_by_id, contract.owner_id):
+        raise NotAllowed(_("Nobody approves their own contract."), code=OWN_CONTRACT)
+    _done, step = amendment_state(amendment)
+    if step is None:
+        # no step left to approve (the steps were reconfigured while it waited): an administrator decides
+        step = ApprovalStep(approver=ApprovalStep.Approver.ADMIN)
+    if not _may_approve(actor, contract, step):
+        raise NotAllowed(_("This step is for: %(who)s.") % {"who": step.get_approver_display()}, code=NOT_APPROVER)
+    with acting_as(actor):
+        if step.pk is not None:
+            Approval.objects.create(
+                contract=contract,
+                amendment=amendment,
+                step=step,
+                approved=approve,
+                by=actor,
+                comment=comment.strip()[:300],
+            )
+        if not approve:
+            amendment.state, amendment.decided_at = Amendment.State.REFUSED, timezone.now()
+            amendment.save(update_fields=["state", "decided_at"])
+        elif amendment_state(amendment)[1] is None:
+            _apply(amendment, contract, actor)
+    return amendment
+
+
+@transaction.atomic
+def amendment_withdraw(*, actor: Any, amendment: Amendment) -> Amendment:
+    amendment, contract = _locked_amendment(amendment)
+    require_seller(actor, contract.opportunity)
+    with acting_as(actor):
+        amendment.state, amendment.decided_at = Amendment.State.WITHDRAWN, timezone.now()
+        amendment.save(update_fields=["state", "decided_at"])
+    return amendment
+
+
+def _apply(amendment: Amendment, contract: Contract, actor: Any) -> None:
+    if amendment.kind == Amendment.Kind.TERMINATION:
+        _terminate(amendment, contract, actor)
+    else:
+        _amend(amendment, contract, actor)
+    amendment.state, amendment.decided_at = Amendment.State.APPLIED, timezone.now()
+    amendment.save(update_fields=["state", "decided_at"])
+
+
+def _amend(amendment: Amendment, contract: Contract, actor: Any) -> None:
+    """The approved proposal becomes the contract's current version. An installment that became invoiceable
+    while the amendment waited must come through it unchanged, or the approval is refused."""
+    existing = {i.pk: i for i in contract.installments.select_for_update()}
+    kept = {row["id"]: row for row in amendment.installments if row.get("id")}
+    for pk, installment in existing.items():
+        row = kept.get(pk)
+        if installment.invoiceable and (
+            row is None or row["milestone"] != installment.milestone or Decimal(row["amount"]) != installment.amount
+        ):
+            raise DomainError(
+                _("%(label)s became invoiceable while this request waited; withdraw it and propose it again.")
+                % {"label": installment.label},
+                code=INVOICEABLE_LOCKED,
+            )
+    contract.lines.all().delete()
+    ContractLine.objects.bulk_create(
+        ContractLine(contract=contract, position=position, **line)
+        for position, line in enumerate(amendment.lines, start=1)
+    )
+    Installment.objects.filter(pk__in=[pk for pk in existing if pk not in kept]).delete()
+    for position, row in enumerate(amendment.installments, start=1):
+        fields = {
+            "position": position,
+            "label": row["label"],
+            "milestone": row["milestone"],
+            "due_on": date.fromisoformat(row["due_on"]) if row["due_on"] else None,
+            "due_days": row["due_days"],
+            "percent": Decimal(row["percent"]) if row["percent"] is not None else None,
+            "amount": Decimal(row["amount"]),
+        }
+        if row.get("id") in existing:
+            installment = existing[row["id"]]
+            for name, value in fields.items():
+                setattr(installment, name, value)
+            installment.save()
+        else:
+            Installment.objects.create(contract=contract, **fields)
+    contract.total, contract.ends_on = amendment.total, amendment.ends_on
+    contract.version += 1
+    contract.save()
+    # milestones already reached make the new installments tied to them invoiceable at once
+    order = Order.objects.filter(contract=contract).first()
+    reached = [(Milestone.SIGNING, contract.signed_on)]
+    if order is not None:
+        reached += [(Milestone.DELIVERY, order.delivered_on), (Milestone.ACCEPTANCE, order.customer_accepted_on)]
+    for milestone, on in reached:
+        if on is not None:
+            _milestone_reached(contract, milestone, on)
+    version_record(contract=contract, actor=actor, amendment=amendment)
+
+
+def _terminate(amendment: Amendment, contract: Contract, actor: Any) -> None:
+    contract.status, contract.ended_on = Status.TERMINATED, amendment.effective_on
+    contract.end_reason = amendment.reason
+    contract.save()
+    for installment in contract.installments.filter(invoiceable=False, cancelled=False):
+        installment.cancelled = True
+        installment.save(update_fields=["cancelled"])
+    order = Order.objects.select_for_update().filter(contract=contract).first()
+    if order is not None and order.status != OrderStatus.CUSTOMER_ACCEPTED:
+        OrderChange.objects.create(
+            order=order, from_status=order.status, to_status=OrderStatus.CANCELLED, actor=actor, note=amendment.reason
+        )
+        order.status = OrderStatus.CANCELLED
+        order.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def contract_complete_if_done(*, contract: Contract) -> bool:
+    """A signed contract completes when the customer has accepted its order and every installment not
+    cancelled is settled. Called when the customer accepts, and by cash collection when an installment is
+    settled; True when this call completed it."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    order = Order.objects.filter(contract=contract).first()
+    if contract.status != Status.SIGNED or order is None or order.status != OrderStatus.CUSTOMER_ACCEPTED:
+        return False
+    live = contract.installments.filter(cancelled=False)
+    if live.filter(settled_on__isnull=True).exists():
+        return False
+    last_paid = live.aggregate(last=Max("settled_on"))["last"]
+    contract.status = Status.COMPLETED
+    contract.ended_on = max(d for d in (last_paid, order.customer_accepted_on) if d is not None)
+    contract.save()
+    return True

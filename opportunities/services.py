@@ -477,7 +477,7 @@ def price_of(product: Product, currency: str) -> Decimal:
     return entry.unit_price if entry is not None else product.list_price
 
 
-def _clean_lines(lines: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+def clean_lines(lines: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
     """Every line checked; all problems named by line (``lines.2.quantity``), nothing written on any."""
     errors: dict[str, list[str]] = {}
     cleaned = []
@@ -552,7 +552,7 @@ def quote_set_lines(*, actor: Any, quote: Quote, lines: list[dict[str, Any]]) ->
             % {"status": Quote.Status(quote.status).label},
             code=QUOTE_FROZEN,
         )
-    cleaned = _clean_lines(lines, quote.currency)
+    cleaned = clean_lines(lines, quote.currency)
     with acting_as(actor):
         _write_lines(quote, cleaned)
     return quote
