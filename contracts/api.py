@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,7 +13,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts import services
-from contracts.models import Approval, Contract, ContractLine, HandoffItem, Installment, Order, OrderStatus, ReviewItem
+from contracts.models import (
+    Amendment,
+    Approval,
+    Contract,
+    ContractLine,
+    ContractVersion,
+    HandoffItem,
+    Installment,
+    Order,
+    OrderStatus,
+    ReviewItem,
+)
 from contracts.selectors import (
     contract_get_for_user,
     contract_list_visible_to,
@@ -33,7 +45,8 @@ class LineOutput(serializers.ModelSerializer):
 class InstallmentIO(serializers.ModelSerializer):
     class Meta:
         model = Installment
-        fields = ["position", "label", "milestone", "due_on", "due_days", "percent", "amount", "invoiceable"]
+        fields = ["id", "position", "label", "milestone", "due_on", "due_days", "percent", "amount", "invoiceable",
+                  "received", "settled_on", "cancelled"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -47,10 +60,37 @@ class ApprovalOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AmendmentOutput(serializers.ModelSerializer):
+    requested_by: serializers.Field = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approvals = ApprovalOutput(many=True, read_only=True)
+    next_approval = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Amendment
+        fields = ["number", "kind", "state", "reason", "total", "ends_on", "effective_on", "lines", "installments",
+                  "requested_by", "requested_at", "decided_at", "approvals", "next_approval"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_next_approval(self, amendment: Amendment) -> str | None:
+        if amendment.state != Amendment.State.PENDING:
+            return None
+        _done, step = services.amendment_state(amendment)
+        return str(step) if step else None
+
+
+class VersionOutput(serializers.ModelSerializer):
+    amendment = serializers.IntegerField(source="amendment.number", allow_null=True, read_only=True, default=None)
+
+    class Meta:
+        model = ContractVersion
+        fields = ["version", "amendment", "total", "starts_on", "ends_on", "lines", "installments", "created_at"]
+        read_only_fields = fields
+
+
 class ContractOutput(serializers.ModelSerializer):
     lines = LineOutput(many=True, read_only=True)
     installments = InstallmentIO(many=True, read_only=True)
-    approvals = ApprovalOutput(many=True, read_only=True)
+    approvals = serializers.SerializerMethodField()
     checklist_missing = serializers.SerializerMethodField()
     next_approval = serializers.SerializerMethodField()
     owner: serializers.Field = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -58,11 +98,16 @@ class ContractOutput(serializers.ModelSerializer):
     class Meta:
         model = Contract
         fields = [
-            "id", "number", "title", "opportunity", "quote", "account", "currency", "total", "status", "starts_on",
-            "ends_on", "signed_on", "signatory", "owner", "lines", "installments", "approvals", "checklist_missing",
-            "next_approval", "created_at",
+            "id", "number", "title", "opportunity", "quote", "account", "currency", "total", "status", "version",
+            "starts_on", "ends_on", "signed_on", "signatory", "ended_on", "end_reason", "owner", "lines",
+            "installments", "approvals", "checklist_missing", "next_approval", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_approvals(self, contract: Contract) -> list[dict[str, Any]]:
+        """The contract's own approvals (an amendment's are listed with it)."""
+        own = [a for a in contract.approvals.all() if a.amendment_id is None]
+        return ApprovalOutput(own, many=True).data  # type: ignore[return-value]
 
     def get_checklist_missing(self, contract: Contract) -> list[str]:
         return [str(item) for item in services.checklist_missing(contract)]
@@ -78,6 +123,7 @@ class CreateInput(serializers.Serializer):
 
 
 class PlanRow(serializers.Serializer):
+    id = serializers.IntegerField(required=False, allow_null=True)
     label: Any = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     milestone = serializers.CharField(max_length=16)
     due_on = serializers.DateField(required=False, allow_null=True)
@@ -104,6 +150,18 @@ class DecideInput(serializers.Serializer):
 class SignInput(serializers.Serializer):
     signed_on = serializers.DateField()
     signatory = serializers.CharField(max_length=100)
+
+
+class AmendInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    lines = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True, default=None)
+    installments = PlanRow(many=True, required=False, allow_null=True, default=None)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+
+
+class TerminateInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    effective_on = serializers.DateField()
 
 
 class ContractViewSet(viewsets.GenericViewSet):
@@ -173,6 +231,64 @@ class ContractViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         services.contract_sign(actor=request.user, contract=self._contract(pk), **data.validated_data)
         return self._answer(pk)
+
+    @extend_schema(responses={200: VersionOutput(many=True)})
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: Any = None) -> Response:
+        versions = self._contract(pk).versions.select_related("amendment")
+        return Response(VersionOutput(versions, many=True).data)
+
+    @extend_schema(responses={200: AmendmentOutput(many=True)})
+    @action(detail=True, methods=["get"])
+    def amendments(self, request: Request, pk: Any = None) -> Response:
+        amendments = (
+            self._contract(pk)
+            .amendments.select_related("requested_by")
+            .prefetch_related("approvals__step", "approvals__by")
+        )
+        return Response(AmendmentOutput(amendments, many=True).data)
+
+    @extend_schema(request=AmendInput, responses={201: AmendmentOutput})
+    @action(detail=True, methods=["post"])
+    def amend(self, request: Request, pk: Any = None) -> Response:
+        """Propose an amendment to a signed contract: new lines, plan or end date (what is left out stays)."""
+        data = AmendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = dict(data.validated_data)
+        if "ends_on" not in request.data:
+            given.pop("ends_on", None)
+        if given.get("installments") is not None:
+            given["installments"] = [dict(row) for row in given["installments"]]
+        amendment = services.amendment_propose(actor=request.user, contract=self._contract(pk), **given)
+        return Response(AmendmentOutput(amendment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TerminateInput, responses={201: AmendmentOutput})
+    @action(detail=True, methods=["post"])
+    def terminate(self, request: Request, pk: Any = None) -> Response:
+        data = TerminateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        amendment = services.contract_terminate(actor=request.user, contract=self._contract(pk), **data.validated_data)
+        return Response(AmendmentOutput(amendment).data, status=status.HTTP_201_CREATED)
+
+    def _amendment(self, pk: Any, number: Any) -> Amendment:
+        return get_object_or_404(Amendment, contract=self._contract(pk), number=int(number))
+
+    @extend_schema(request=DecideInput, responses={200: AmendmentOutput})
+    @action(detail=True, methods=["post"], url_path=r"amendments/(?P<number>[0-9]+)/decide")
+    def decide_amendment(self, request: Request, pk: Any = None, number: Any = None) -> Response:
+        data = DecideInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        amendment = services.amendment_decide(
+            actor=request.user, amendment=self._amendment(pk, number), **data.validated_data
+        )
+        amendment.refresh_from_db()
+        return Response(AmendmentOutput(amendment).data)
+
+    @extend_schema(request=None, responses={200: AmendmentOutput})
+    @action(detail=True, methods=["post"], url_path=r"amendments/(?P<number>[0-9]+)/withdraw")
+    def withdraw_amendment(self, request: Request, pk: Any = None, number: Any = None) -> Response:
+        amendment = services.amendment_withdraw(actor=request.user, amendment=self._amendment(pk, number))
+        return Response(AmendmentOutput(amendment).data)
 
 
 class OrderOutput(serializers.ModelSerializer):
