@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from contracts.models import Contract, HandoffItem, ReviewItem
 from contracts.tests.test_contracts import quote  # noqa: F401 - the fixture
+from contracts.tests.test_orders import order  # noqa: F401 - the fixture
 from opportunities.services import opportunity_set_team
 
 
@@ -50,19 +51,72 @@ def test_from_the_quote_page_to_a_taken_order(org, quote):  # noqa: F811
     )
     assert "The contract is signed; its order waits for the hand-off." in [str(m) for m in signed.context["messages"]]
 
-    order = contract.order
+    taken = contract.order
     queue = delivery.get(reverse("contracts:order_list") + "?queue=1")
-    assert [o.number for o in queue.context["page"]] == [order.number]
-    refused = delivery.post(reverse("contracts:order_action", args=[order.pk, "accept"]), follow=True)
+    assert [o.number for o in queue.context["page"]] == [taken.number]
+    refused = delivery.post(reverse("contracts:order_action", args=[taken.pk, "accept"]), follow=True)
     assert [str(m) for m in refused.context["messages"]][-1].startswith("The hand-off is not complete:")
     for handoff_item in HandoffItem.objects.all():
         client = rep if handoff_item.side == "sales" else delivery
-        client.post(reverse("contracts:order_action", args=[order.pk, "tick"]), {"item": handoff_item.pk})
-    delivery.post(reverse("contracts:order_action", args=[order.pk, "accept"]))
-    order.refresh_from_db()
-    assert order.status == "accepted"
+        client.post(reverse("contracts:order_action", args=[taken.pk, "tick"]), {"item": handoff_item.pk})
+    delivery.post(reverse("contracts:order_action", args=[taken.pk, "accept"]))
+    taken.refresh_from_db()
+    assert taken.status == "accepted"
 
     outsider = signed_in(org.other_rep)
     assert outsider.get(reverse("contracts:contract_detail", args=[contract.pk])).status_code == 404
-    assert outsider.get(reverse("contracts:order_detail", args=[order.pk])).status_code == 404
+    assert outsider.get(reverse("contracts:order_detail", args=[taken.pk])).status_code == 404
     assert [c.number for c in finance.get(reverse("contracts:contract_list")).context["page"]] == [contract.number]
+
+
+def test_the_contract_page_amends_shows_versions_and_logs_activities(org, order):  # noqa: F811
+    contract = order.contract
+    rep, manager, finance = (signed_in(u) for u in (org.rep, org.manager, org.finance))
+    page = reverse("contracts:contract_detail", args=[contract.pk])
+    act = lambda client, name, data=None: client.post(  # noqa: E731
+        reverse("contracts:contract_action", args=[contract.pk, name]), data or {}, follow=True
+    )
+    shown = rep.get(page)
+    fields = ("description", "unit", "quantity", "unit_price", "discount_percent", "tax_rate")
+    form = {
+        f"line-{n}-{field}": str(getattr(line, field))
+        for n, line in enumerate(shown.context["lines"], start=1)
+        for field in fields
+    }
+    for n, i in enumerate(shown.context["installments"], start=1):
+        form.update({f"row-{n}-id": i.pk, f"row-{n}-label": i.label, f"row-{n}-milestone": i.milestone,
+                     f"row-{n}-due_days": i.due_days or "", f"row-{n}-amount": i.amount})  # fmt: skip
+    form.update({"line-3-description": "培训", "line-3-quantity": "2", "line-3-unit_price": "1000",
+                 "line-3-tax_rate": "6", "row-3-amount": "5448.00", "reason": "增加培训"})  # fmt: skip
+
+    proposed = act(rep, "amend", form)
+    again = act(rep, "terminate", {"reason": "x", "effective_on": "2026-12-31"})
+    act(manager, "amendment-approve", {"number": 1, "comment": "可以"})
+    applied = act(finance, "amendment-approve", {"number": 1})
+    act(rep, "activity", {"kind": "call", "subject": "确认二期培训时间", "outcome": "下周三"})
+    order_page = signed_in(org.delivery)
+    visit = {"kind": "visit", "subject": "现场勘察"}
+    order_page.post(reverse("contracts:order_action", args=[order.pk, "activity"]), visit)
+
+    assert [str(m) for m in proposed.context["messages"]] == ["The amendment waits for its approvals."]
+    assert [str(m) for m in again.context["messages"]] == [
+        "Request #1 waits for approval; decide or withdraw it first."
+    ]
+    contract.refresh_from_db()
+    assert (contract.version, contract.total, list(contract.installments.values_list("amount", flat=True))) == (
+        2, Decimal("35399.97"), [Decimal("9983.99"), Decimal("19967.98"), Decimal("5448.00")],
+    )  # fmt: skip
+    body = applied.content.decode()
+    assert [(v.version, v.total) for v in applied.context["versions"]] == [
+        (1, Decimal("33279.97")), (2, Decimal("35399.97")),
+    ]  # fmt: skip
+    assert ("v2" in body, "amendment #1" in body, "增加培训" in body, "可以" in body) == (True, True, True, True)
+    assert [a.subject for a in rep.get(page).context["activities"]] == ["确认二期培训时间"]
+    order_view = order_page.get(reverse("contracts:order_detail", args=[order.pk]))
+    assert [a.subject for a in order_view.context["activities"]] == ["现场勘察"]
+    assert (
+        signed_in(org.other_rep)
+        .post(reverse("contracts:contract_action", args=[contract.pk, "activity"]), {"kind": "call", "subject": "x"})
+        .status_code
+        == 404
+    )
