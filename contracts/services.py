@@ -226,7 +226,7 @@ def _steps_state(approvals: Any) -> tuple[list[ApprovalStep], ApprovalStep | Non
     return done, None
 
 
-def _may_approve(actor: Any, contract: Contract, step: ApprovalStep) -> bool:
+def may_approve(actor: Any, contract: Contract, step: ApprovalStep) -> bool:
     profile = profile_for(actor)
     if profile is None:
         return False
@@ -254,7 +254,7 @@ def contract_decide(*, actor: Any, contract: Contract, approve: bool, comment: s
     _done, step = approval_state(contract)
     if step is None:
         raise DomainError(_("Every approval is given; the contract can be signed."), code=NOTHING_TO_APPROVE)
-    if not _may_approve(actor, contract, step):
+    if not may_approve(actor, contract, step):
         raise NotAllowed(_("This step is for: %(who)s.") % {"who": step.get_approver_display()}, code=NOT_APPROVER)
     with acting_as(actor):
         return Approval.objects.create(
@@ -714,7 +714,7 @@ def amendment_decide(*, actor: Any, amendment: Amendment, approve: bool, comment
     if step is None:
         # no step left to approve (the steps were reconfigured while it waited): an administrator decides
         step = ApprovalStep(approver=ApprovalStep.Approver.ADMIN)
-    if not _may_approve(actor, contract, step):
+    if not may_approve(actor, contract, step):
         raise NotAllowed(_("This step is for: %(who)s.") % {"who": step.get_approver_display()}, code=NOT_APPROVER)
     with acting_as(actor):
         if step.pk is not None:

@@ -10,7 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,11 +21,13 @@ from django.views.decorators.http import require_POST
 from activities.forms import ActivityLogForm
 from activities.selectors import activity_list_for
 from activities.services import activity_log
-from contracts import services
+from contracts import exports, services
 from contracts.models import Amendment, HandoffItem, Milestone, OrderStatus, ReviewItem, Status
 from contracts.selectors import (
+    contract_filter,
     contract_get_for_user,
     contract_list_visible_to,
+    contracts_awaiting,
     handoff_queue,
     order_get_for_user,
     order_list_visible_to,
@@ -45,9 +49,31 @@ def _refused(request: HttpRequest, exc: DomainError) -> None:
 
 
 @login_required
-def contract_list(request: HttpRequest) -> HttpResponse:
-    page = CappedPaginator(contract_list_visible_to(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "contracts/contract_list.html", {"page": page})
+def contract_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Every visible contract, filtered by status and searched; ``?awaiting=1`` is the approver's queue;
+    ``?export=csv|xlsx`` the same list as a file."""
+    status, q = request.GET.get("status", ""), request.GET.get("q", "")
+    if request.GET.get("awaiting"):
+        contracts: Any = contracts_awaiting(user=request.user)
+    else:
+        contracts = contract_filter(contract_list_visible_to(user=request.user), status=status, q=q)
+    if request.GET.get("export") == "xlsx":
+        return exports.export_xlsx(contracts)
+    if request.GET.get("export") == "csv":
+        return exports.export_csv(contracts)
+    paginator = CappedPaginator if isinstance(contracts, QuerySet) else Paginator
+    page = paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contracts/contract_list.html",
+        {
+            "page": page,
+            "status": status,
+            "q": q,
+            "awaiting": bool(request.GET.get("awaiting")),
+            "statuses": Status.choices,
+        },
+    )
 
 
 @login_required

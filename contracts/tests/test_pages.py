@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from contracts.models import Contract, HandoffItem, ReviewItem
+from contracts.services import amendment_propose
 from contracts.tests.test_contracts import quote  # noqa: F401 - the fixture
 from contracts.tests.test_orders import order  # noqa: F401 - the fixture
 from opportunities.services import opportunity_set_team
@@ -120,3 +121,37 @@ def test_the_contract_page_amends_shows_versions_and_logs_activities(org, order)
         .status_code
         == 404
     )
+
+
+def test_the_list_filters_searches_exports_and_queues_what_waits_for_me(org, order):  # noqa: F811
+    contract = order.contract
+    plan = [{"id": i.pk, "label": i.label, "milestone": i.milestone, "amount": str(i.amount)}
+            for i in contract.installments.all()]  # fmt: skip
+    plan[1]["due_days"] = 45
+    amendment_propose(actor=org.rep, contract=contract, reason="延长账期", installments=plan)
+    manager, finance, rep = signed_in(org.manager), signed_in(org.finance), signed_in(org.rep)
+    url = reverse("contracts:contract_list")
+
+    numbers = lambda response: [c.number for c in response.context["page"]]  # noqa: E731
+    assert numbers(manager.get(url, {"status": "signed"})) == [contract.number]
+    assert numbers(manager.get(url, {"status": "draft"})) == []
+    assert numbers(finance.get(url, {"q": "金桥"})) == [contract.number]
+    assert numbers(finance.get(url, {"q": "无此客户"})) == []
+    # the manager's step comes first; finance waits for it; the owner never approves their own
+    assert (numbers(manager.get(url, {"awaiting": 1})), numbers(finance.get(url, {"awaiting": 1}))) == (
+        [contract.number], [],
+    )  # fmt: skip
+    assert numbers(rep.get(url, {"awaiting": 1})) == []
+    exported = finance.get(url, {"q": "金桥", "export": "csv"})
+    rows = b"".join(exported.streaming_content).decode("utf-8-sig").splitlines()
+    assert rows[0].split(",")[:7] == ["Number", "Title", "Customer", "Status", "Version", "Currency", "Total"]
+    assert rows[1].split(",")[:7] == [
+        contract.number,
+        "金桥 MES 一期",
+        "苏州金桥精密机械",
+        "Signed",
+        "1",
+        "CNY",
+        "33279.97",
+    ]
+    assert len(rows) == 2
