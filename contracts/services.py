@@ -274,7 +274,7 @@ def contract_sign(
     missing = checklist_missing(contract)
     if missing:
         problems["checklist"] = [str(i) for i in missing]
-    _done, waiting = approval_state(contract)
+    approved, waiting = approval_state(contract)
     if waiting is not None:
         problems["approvals"] = [str(waiting)]
     planned = sum((i.amount for i in contract.installments.all()), Decimal("0.00"))
@@ -290,7 +290,19 @@ def contract_sign(
                 APPROVALS_MISSING if "approvals" in problems else (PLAN_OFF if "installments" in problems else BAD_PLAN)
             )
         )
-        raise DomainError(_("The contract cannot be signed yet."), code=code, fields=problems)
+        why = []
+        if missing:
+            why.append(_("review not confirmed: %(items)s") % {"items": ", ".join(map(str, missing))})
+        if waiting is not None:
+            steps = ApprovalStep.objects.filter(active=True).exclude(pk__in=[step.pk for step in approved])
+            why.append(_("approvals waiting: %(steps)s") % {"steps": ", ".join(map(str, steps))})
+        if "installments" in problems:
+            why.append(_("the payment plan does not add up to the total"))
+        if "signatory" in problems:
+            why.append(_("who signed for the customer"))
+        raise DomainError(
+            _("The contract cannot be signed yet: %(why)s.") % {"why": "; ".join(why)}, code=code, fields=problems
+        )
     contract.status, contract.signed_on, contract.signatory = Status.SIGNED, signed_on, signatory.strip()[:100]
     if signed_file is not None:
         contract.signed_file = signed_file

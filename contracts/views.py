@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -45,7 +46,7 @@ LINE_FIELDS = ("product_code", "description", "unit", "quantity", "unit_price", 
 
 def _refused(request: HttpRequest, exc: DomainError) -> None:
     said = [str(m) for errors in (exc.fields or {}).values() for m in errors if str(m) not in exc.message]
-    messages.error(request, " ".join([exc.message, *said]))
+    messages.error(request, exc.message + (" " + "; ".join(said) + "." if said else ""))
 
 
 @login_required
@@ -216,6 +217,29 @@ def contract_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as exc:
         _refused(request, exc)
     return redirect(reverse("contracts:contract_detail", args=[pk]))
+
+
+def _download(field: Any) -> FileResponse:
+    """An uploaded file, always as an attachment (never rendered in the page's origin)."""
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=Path(field.name).name)
+
+
+@login_required
+def contract_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The signed copy, to those who may see the contract."""
+    return _download(contract_get_for_user(user=request.user, pk=pk).signed_file)
+
+
+@login_required
+def order_proof(request: HttpRequest, pk: int) -> FileResponse:
+    """The customer's acceptance proof, to those who may see the order."""
+    return _download(order_get_for_user(user=request.user, pk=pk).acceptance_proof)
 
 
 def _log_activity(request: HttpRequest, target: Any) -> None:

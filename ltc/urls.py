@@ -1,6 +1,5 @@
 """URL wiring: pages, the API under /api/v1/, its schema and docs, health."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -55,7 +54,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:  # pragma: no cover - development only
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served as a folder, not even in development: each is downloaded through the page of
+# its record, which checks that the reader may see it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
@@ -44,7 +45,11 @@ def test_from_the_quote_page_to_a_taken_order(org, quote):  # noqa: F811
     signed = act(rep, "sign", {"signed_on": "2026-11-25", "signatory": "钱伟"})
 
     assert [str(m) for m in off.context["messages"]][-1].startswith("The installments add up to ¥29,951.97")
-    assert [str(m) for m in early.context["messages"]][-1].startswith("The contract cannot be signed yet.")
+    assert [str(m) for m in early.context["messages"]][-1] == (
+        "The contract cannot be signed yet: review not confirmed: Scope and deliverables defined, Acceptance "
+        "criteria defined, Payment terms and plan checked, Legal terms reviewed; approvals waiting: Sales manager "
+        "approval, Finance approval."
+    )
     contract.refresh_from_db()
     assert (contract.status, [i.amount for i in contract.installments.all()]) == (
         "signed",
@@ -155,3 +160,19 @@ def test_the_list_filters_searches_exports_and_queues_what_waits_for_me(org, ord
         "33279.97",
     ]
     assert len(rows) == 2
+
+
+def test_the_signed_copy_downloads_only_for_those_who_see_the_contract(org, order, settings, tmp_path):  # noqa: F811
+    settings.MEDIA_ROOT = tmp_path
+    contract = order.contract
+    contract.signed_file.save("合同扫描件.pdf", ContentFile(b"%PDF-1.4 signed"), save=True)
+    url = reverse("contracts:contract_file", args=[contract.pk])
+
+    got = signed_in(org.finance).get(url)
+    assert (got.status_code, b"".join(got.streaming_content), got["Content-Disposition"]) == (
+        200, b"%PDF-1.4 signed", "attachment; filename*=utf-8''%E5%90%88%E5%90%8C%E6%89%AB%E6%8F%8F%E4%BB%B6.pdf",
+    )  # fmt: skip
+    assert signed_in(org.other_rep).get(url).status_code == 404
+    assert Client().get(url).status_code == 302  # to the login page
+    assert Client().get("/media/" + contract.signed_file.name).status_code == 404  # no folder is served
+    assert signed_in(org.finance).get(reverse("contracts:order_proof", args=[order.pk])).status_code == 404
