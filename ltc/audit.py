@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pghistory
 from django.contrib.auth import get_user_model
-from django.db.models import DateTimeField, Model
+from django.db.models import DateTimeField, DecimalField, Model
 from django.utils.timezone import localtime
 
 # Secrets, and bookkeeping that changes with every save and tells a reader nothing.
@@ -109,6 +110,12 @@ class _Readable:
             try:
                 return localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
             except ValueError:
+                return value
+        if isinstance(field, DecimalField) and isinstance(value, int | float | str):
+            # the history stores numbers as JSON; show them with the field's places (money to the fen)
+            try:
+                return f"{Decimal(str(value)):,.{field.decimal_places}f}"
+            except InvalidOperation:
                 return value
         return value
 

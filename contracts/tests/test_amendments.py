@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from contracts.models import Amendment, Approval, Contract, HandoffItem, Order, OrderChange
 from contracts.services import (
@@ -23,6 +24,7 @@ from contracts.services import (
 )
 from contracts.tests.test_contracts import quote  # noqa: F401 - the fixture
 from contracts.tests.test_orders import order  # noqa: F401 - the fixture
+from ltc.audit import record_history
 from ltc.errors import DomainError
 
 EXTRA = {"description": "二期实施服务", "unit": "人天", "quantity": "5", "unit_price": "2500.00", "tax_rate": "6"}
@@ -142,6 +144,11 @@ def test_a_signed_contract_changes_only_through_an_approved_amendment(org, order
         ("manager", True, "同意"),
         ("finance", True, ""),
     ]
+
+    # the history shows the new total to the fen, as people read money
+    with translation.override("en"):
+        change = [(c.field, c.before, c.after) for c in record_history(contract)[0].changes]
+    assert change == [("total", "33,279.97", "46,529.97"), ("version", 1, 2)]
 
     # delivery works from the current version: the amended installment becomes invoiceable, due by its rule
     take_and_deliver(org, order, date(2027, 1, 10))
