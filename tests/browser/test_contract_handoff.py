@@ -143,8 +143,8 @@ def test_a_won_deal_through_contract_signing_and_hand_off(
     expect(page.locator(".alert-success")).to_have_text("回款计划已保存。")
     # the fen left over from the two percentages goes to the larger remainder (30 %: 0.008 against 0.006)
     expect(plan.locator("tbody td:nth-child(3)")).to_have_text(["¥9,983.96", "¥19,967.91", "¥3,327.99"])
-    expect(plan.locator("tfoot td:nth-child(2)")).to_have_text("¥33,279.86")
-    expect(plan.locator("tbody td:nth-child(1) div")).to_have_text(
+    expect(plan.locator("tfoot td.ltc-money").first).to_have_text("¥33,279.86")
+    expect(plan.locator("tbody td:nth-child(1) div.small")).to_have_text(
         ["签约 · 30%", "交付 +30 天 · 60%", "客户验收 +15 天"]
     )
     expect(plan.locator("tbody td:nth-child(2)")).to_have_text(["—", "—", "—"])
@@ -264,7 +264,7 @@ def test_a_won_deal_through_contract_signing_and_hand_off(
 
     installments = delivery.locator("#installments li")
     expect(installments.locator("> span:first-child")).to_have_text(
-        ["签约款 · 签约 · 2026-11-02 可开票", "到货款 · 交付 · 2026-12-20 可开票", "验收款 · 客户验收"]
+        ["签约款 · 签约 · 2026-11-02 可开票", "到货款 · 交付 +30 天 · 2026-12-20 可开票", "验收款 · 客户验收 +15 天"]
     )
     expect(installments.locator(".ltc-money")).to_have_text(["¥9,983.96", "¥19,967.91", "¥3,327.99"])
     delivery.screenshot(path=str(artifacts / "order-delivered-zh.png"), full_page=True)
