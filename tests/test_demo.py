@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
+from django.apps import apps
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from activities.models import Activity
+from contracts.models import Amendment, Approval, Contract, Installment, Order, OrderChange, ReviewItem
+from contracts.services import approval_state
 from customers.models import Account, Contact
 from leads.models import Assignment, AssignmentRule, Campaign, Grade, Lead, Status
 from opportunities.models import Opportunity
@@ -24,7 +30,28 @@ def counts() -> tuple[int, ...]:
         Campaign.objects.count(),
         Lead.objects.count(),
         Opportunity.objects.count(),
+        Contract.objects.count(),
+        Order.objects.count(),
+        Approval.objects.count(),
     )
+
+
+def contract_state(contract: Contract) -> str:
+    """Where a contract stands, in the words of the demo's journey."""
+    if contract.status == "draft":
+        if not contract.installments.exists():
+            return "draft, no plan"
+        if contract.checks.count() < ReviewItem.objects.filter(active=True).count():
+            return "draft, in review"
+        refused = contract.approvals.filter(approved=False).first()
+        if refused is not None:
+            return f"draft, refused by {refused.step.approver}"
+        waiting = approval_state(contract)[1]
+        assert waiting is not None
+        return f"draft, {waiting.approver} to approve"
+    order = Order.objects.get(contract=contract)
+    sent_back = " (sent back)" if order.returned_reason else ""
+    return f"{contract.status} v{contract.version}, order {order.status}{sent_back}"
 
 
 def test_demo_builds_a_company_with_every_role_and_is_idempotent(db, monkeypatch, tmp_path):
@@ -37,11 +64,14 @@ def test_demo_builds_a_company_with_every_role_and_is_idempotent(db, monkeypatch
     second = StringIO()
     call_command("ltc_demo", stdout=second)
 
-    assert after_first == (22, 10, 24, 58, 52, 4, 2972, 40)
+    # the contracts demo wins 16 deals of its own (with their accounts and contacts) from older leads
+    assert after_first == (22, 10, 24, 74, 68, 4, 2972, 56, 13, 9, 24)
     assert "leads.demo: 2976 new records" in first.getvalue()  # 4 campaigns, 2,972 leads
+    assert "contracts.demo: 40 new records" in first.getvalue()  # 16 deals, 13 contracts, 9 orders, 2 amendments
     assert counts() == after_first
     assert "org.demo: 0 new records" in second.getvalue()
     assert "leads.demo: 0 new records" in second.getvalue()
+    assert "contracts.demo: 0 new records" in second.getvalue()
     # leads in every grade and every status, worked by the reps, with duplicates flagged
     assert set(Lead.objects.values_list("grade", flat=True)) == set(Grade.values)
     assert set(Lead.objects.values_list("status", flat=True)) == set(Status.values)
@@ -63,14 +93,90 @@ def test_demo_builds_a_company_with_every_role_and_is_idempotent(db, monkeypatch
     assert Lead.objects.filter(status=Status.CONVERTED).count() == Opportunity.objects.count()
     # the converted deals are worked through the pipeline: every stage holds some
     assert dict(Opportunity.objects.values_list("stage__name_en").annotate(n=Count("pk"))) == {
-        "Qualification": 10, "Needs analysis": 9, "Solution / proposal": 8, "Negotiation": 6, "Won": 4, "Lost": 3,
+        "Qualification": 10, "Needs analysis": 9, "Solution / proposal": 8, "Negotiation": 6, "Won": 20, "Lost": 3,
     }  # fmt: skip
-    assert Opportunity.objects.filter(stage__name_en="Won", quotes__status="accepted").count() == 4
+    assert Opportunity.objects.filter(stage__name_en="Won", quotes__status="accepted").count() == 20
+    assert_contracts_and_orders()
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert Team.objects.filter(parent__isnull=False).exclude(region="").values("region").distinct().count() == 4
     # Chinese and English names
     names = set(User.objects.values_list("display_name", flat=True))
     assert {"李雷", "James Wilson"} <= names
+
+
+def assert_contracts_and_orders() -> None:
+    now = timezone.now()
+    # 13 of the 20 won deals (the oldest) have their contract, in every state a contract and its order go through
+    assert Counter(contract_state(c) for c in Contract.objects.all()) == {
+        "draft, no plan": 1,
+        "draft, in review": 1,
+        "draft, sales_manager to approve": 1,
+        "draft, refused by finance": 1,
+        "signed v1, order awaiting_handoff": 1,
+        "signed v1, order awaiting_handoff (sent back)": 1,
+        "signed v1, order accepted": 1,
+        "signed v1, order in_delivery": 1,
+        "signed v2, order in_delivery": 1,
+        "signed v1, order delivered": 1,
+        "signed v1, order customer_accepted": 2,
+        "terminated v1, order cancelled": 1,
+    }
+    deals = Opportunity.objects.filter(contracts__isnull=False).values_list("pk", "closed_at")
+    won_at = {pk: at for pk, at in deals if at is not None}
+    assert len(won_at) == 13 and min(won_at.values()) < now - timedelta(days=50)
+    for contract in Contract.objects.select_related("opportunity"):
+        assert contract.plan_changed_at is not None
+        assert won_at[contract.opportunity_id] < contract.created_at < now - timedelta(hours=1)
+        assert won_at[contract.opportunity_id] < contract.plan_changed_at < now - timedelta(hours=1)
+        # approvals by the owner's manager and finance, never by the owner, given after the plan last changed
+        for approval in contract.approvals.select_related("step"):
+            assert approval.by_id != contract.owner_id
+            assert approval.at >= contract.plan_changed_at
+            assert approval.at < now - timedelta(hours=1)
+            roles = set(approval.by.memberships.values_list("role", flat=True))
+            assert {"sales_manager": "manager", "finance": "finance"}[approval.step.approver] in roles
+        if contract.status != "draft":
+            assert approval_state(contract)[1] is None
+            assert contract.installments.aggregate(s=Sum("amount"))["s"] == contract.total
+            assert contract.signed_on is not None and contract.signed_on <= timezone.localdate()
+    refusal = Approval.objects.get(approved=False)
+    assert refusal.step.approver == "finance" and "预付款" in refusal.comment
+    assert Order.objects.get(returned_reason__gt="").changes.filter(note__gt="").count() == 1
+    # fulfilment steps in order, back-dated; delivery and acceptance made their installments invoiceable
+    for order in Order.objects.all():
+        times = list(order.changes.values_list("at", flat=True))
+        assert times == sorted(times) and times[-1] < now - timedelta(hours=1)
+    for installment in Installment.objects.filter(
+        contract__order__status__in=["delivered", "customer_accepted"], milestone="delivery"
+    ).select_related("contract__order"):
+        delivered, days = installment.contract.order.delivered_on, installment.due_days
+        assert delivered is not None and days is not None
+        assert (installment.invoiceable, installment.due_on) == (True, delivered + timedelta(days=days))
+    accepted = Installment.objects.filter(milestone="acceptance", contract__order__status="customer_accepted")
+    assert accepted.count() == 1
+    assert set(Installment.objects.filter(milestone="acceptance", invoiceable=True)) == set(accepted)
+    # payment plans as Chinese B2B contracts write them: by percent or by round sums, a warranty retention a year on
+    assert {"预付款", "到货款", "验收款", "质保金", "首付款"} <= set(
+        Installment.objects.values_list("label", flat=True)
+    )
+    assert Installment.objects.filter(percent__isnull=True).exists()
+    assert not Installment.objects.filter(
+        label="质保金", due_on__lt=F("contract__created_at__date") + timedelta(days=365)
+    ).exists()
+    # one contract amended to version 2 (ten more gateways), one terminated (what was not reached cancelled)
+    amended = Contract.objects.get(version=2)
+    assert amended.versions.count() == 2
+    assert amended.total == amended.versions.get(version=1).total + Decimal("72998.00")
+    termination = Amendment.objects.get(kind="termination")
+    assert termination.state == "applied" and termination.contract.status == "terminated"
+    assert set(termination.contract.installments.values_list("invoiceable", "cancelled")) == {
+        (True, False),
+        (False, True),
+    }
+    assert OrderChange.objects.filter(to_status="cancelled").count() == 1
+    # the audit history reads as it happened
+    for label in ("contracts.ContractEvent", "contracts.OrderEvent", "contracts.InstallmentEvent"):
+        assert not apps.get_model(label).objects.filter(pgh_created_at__gt=now - timedelta(hours=1)).exists()
 
 
 def test_every_demo_login_works_with_the_printed_password(db, client):
