@@ -52,10 +52,10 @@ APPROVALS_MISSING = "approvals_missing"
 NOTHING_TO_APPROVE = "nothing_to_approve"
 
 
-def next_number(today: date) -> str:
-    """The next contract number by the configured pattern (``CONTRACT_NUMBER_PATTERN``, e.g. HT2026-0001),
-    counted per prefix under a row lock: two contracts never share a number."""
-    pattern = getattr(settings, "CONTRACT_NUMBER_PATTERN", "HT{year}-{seq:04d}")
+def next_number(today: date, pattern: str | None = None) -> str:
+    """The next number by a pattern (by default ``CONTRACT_NUMBER_PATTERN``, e.g. HT2026-0001), counted per
+    prefix under a row lock: two documents never share a number."""
+    pattern = str(pattern or getattr(settings, "CONTRACT_NUMBER_PATTERN", "HT{year}-{seq:04d}"))
     prefix = pattern.split("{seq")[0].format(year=today.year, month=f"{today.month:02d}")
     sequence, _created = NumberSequence.objects.select_for_update().get_or_create(prefix=prefix)
     sequence.last += 1
@@ -803,7 +803,8 @@ def _amend(amendment: Amendment, contract: Contract, actor: Any) -> None:
             installment.save()
         else:
             Installment.objects.create(contract=contract, **fields)
-    contract.total, contract.ends_on = amendment.total, amendment.ends_on
+    contract.total = amendment.total if amendment.total is not None else contract.total
+    contract.ends_on = amendment.ends_on
     contract.version += 1
     contract.save()
     # milestones already reached make the new installments tied to them invoiceable at once
@@ -850,3 +851,16 @@ def contract_complete_if_done(*, contract: Contract) -> bool:
     contract.ended_on = max(d for d in (last_paid, order.customer_accepted_on) if d is not None)
     contract.save()
     return True
+
+
+@transaction.atomic
+def contract_settlement_changed(*, contract: Contract) -> None:
+    """Cash collection changed what is settled on the contract's installments: it completes when everything
+    is, and a completed contract whose payment was reversed is signed (open) again."""
+    if contract_complete_if_done(contract=contract):
+        return
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    unsettled = contract.installments.filter(cancelled=False, settled_on__isnull=True).exists()
+    if contract.status == Status.COMPLETED and unsettled:
+        contract.status, contract.ended_on = Status.SIGNED, None
+        contract.save()

@@ -148,3 +148,21 @@ def split_exactly(
     for _remainder, index in sorted(remainders, key=lambda r: (-r[0], r[1]))[: max(leftover, 0)]:
         amounts[index] += unit
     return amounts
+
+
+def split_by_weights(total: Decimal, weights: Sequence[Decimal], currency: str | None = None) -> list[Decimal]:
+    """Share ``total`` among parts in proportion to ``weights`` (e.g. an installment among a contract's tax
+    rates), to the minor unit and adding up exactly: each part rounded down, the units left over to the largest
+    remainders (the earlier part first on a tie)."""
+    digits = CURRENCIES.get(currency or default_currency(), ("", 2))[1]
+    unit = Decimal(1).scaleb(-digits)
+    whole = sum(weights, Decimal(0))
+    if not weights or whole <= 0:
+        raise ValueError("weights must be positive")
+    units = int((quantize(total, currency) / unit).to_integral_value())
+    exact = [Decimal(units) * w / whole for w in weights]
+    parts = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[: units - sum(parts)]:
+        parts[i] += 1
+    return [Decimal(p) * unit for p in parts]

@@ -122,6 +122,10 @@ QUOTE_DISCOUNT_APPROVAL_PERCENT = env.int("QUOTE_DISCOUNT_APPROVAL_PERCENT", def
 QUOTE_VALID_DAYS = env.int("QUOTE_VALID_DAYS", default=30)
 # Contract numbers: {year}, {month} and {seq} (counted per prefix, e.g. per year).
 CONTRACT_NUMBER_PATTERN = env.str("CONTRACT_NUMBER_PATTERN", default="HT{year}-{seq:04d}")
+# Invoice and credit note numbers, the same way; an invoice without a due date is due this many days after issue.
+INVOICE_NUMBER_PATTERN = env.str("INVOICE_NUMBER_PATTERN", default="FP{year}-{seq:05d}")
+CREDIT_NOTE_NUMBER_PATTERN = env.str("CREDIT_NOTE_NUMBER_PATTERN", default="HC{year}-{seq:05d}")
+INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
