@@ -14,6 +14,7 @@ from leads.api import LeadViewSet
 from ltc import views
 from opportunities.api import LeadConvertApi, OpportunityViewSet, ProductViewSet, QuoteViewSet
 from org.api import MeApi
+from receivables import report_api
 
 admin.site.site_header = _("LTC CRM administration")
 admin.site.site_title = _("LTC CRM")
@@ -32,6 +33,7 @@ router.register("orders", OrderViewSet, basename="order")
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
     path("leads/<int:pk>/convert/", LeadConvertApi.as_view(), name="lead-convert"),
+    path("receivables/", include(report_api)),
     *router.urls,
 ]
 
@@ -47,6 +49,7 @@ urlpatterns = [
     path("import/", include("ltc.import_urls")),
     path("opportunities/", include("opportunities.urls")),
     path("contracts/", include("contracts.urls")),
+    path("receivables/", include("receivables.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the docs run under our CSP without inline script.

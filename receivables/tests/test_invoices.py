@@ -45,9 +45,7 @@ def test_an_installment_is_invoiced_once_split_by_the_contract_s_tax_rates(org, 
         "not reached": lambda: invoice_create_from_installment(
             actor=org.finance, installment=installment(delivered, "验收款")
         ),
-        "rep": lambda: invoice_create_from_installment(
-            actor=org.rep, installment=installment(delivered, "到货款")
-        ),
+        "rep": lambda: invoice_create_from_installment(actor=org.rep, installment=installment(delivered, "到货款")),
     }.items():
         with pytest.raises(DomainError) as refused:
             call()

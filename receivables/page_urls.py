@@ -1,0 +1,5 @@
+"""Invoice and payment pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
