@@ -15,6 +15,7 @@ from ltc import views
 from opportunities.api import LeadConvertApi, OpportunityViewSet, ProductViewSet, QuoteViewSet
 from org.api import MeApi
 from receivables import report_api
+from receivables.api import InvoiceViewSet, PaymentViewSet
 
 admin.site.site_header = _("LTC CRM administration")
 admin.site.site_title = _("LTC CRM")
@@ -29,6 +30,8 @@ router.register("quotes", QuoteViewSet, basename="quote")
 router.register("products", ProductViewSet, basename="product")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("orders", OrderViewSet, basename="order")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("payments", PaymentViewSet, basename="payment")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
