@@ -103,15 +103,15 @@ class IssueInput(serializers.Serializer):
     due_on = serializers.DateField(required=False)
 
 
-class ReasonInput(serializers.Serializer):
+class CorrectionReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True)
 
 
-class AmountReasonInput(ReasonInput):
+class AmountReasonInput(CorrectionReasonInput):
     amount = serializers.CharField()
 
 
-class DecideInput(serializers.Serializer):
+class WriteOffDecideInput(serializers.Serializer):
     approve = serializers.BooleanField()
     comment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -185,10 +185,10 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         services.invoice_issue(actor=request.user, invoice=self._invoice(pk), **data.validated_data)
         return self._answer(pk)
 
-    @extend_schema(request=ReasonInput, responses={200: InvoiceOutput})
+    @extend_schema(request=CorrectionReasonInput, responses={200: InvoiceOutput})
     @action(detail=True, methods=["post"])
     def void(self, request: Request, pk: Any = None) -> Response:
-        data = ReasonInput(data=request.data)
+        data = CorrectionReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.invoice_void(actor=request.user, invoice=self._invoice(pk), reason=data.validated_data["reason"])
         return self._answer(pk)
@@ -209,10 +209,10 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         made = services.write_off_request(actor=request.user, invoice=self._invoice(pk), **data.validated_data)
         return Response(WriteOffOutput(made).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DecideInput, responses={200: WriteOffOutput})
+    @extend_schema(request=WriteOffDecideInput, responses={200: WriteOffOutput})
     @action(detail=True, methods=["post"], url_path=r"write-offs/(?P<write_off>[0-9]+)/decide")
     def decide_write_off(self, request: Request, pk: Any = None, write_off: Any = None) -> Response:
-        data = DecideInput(data=request.data)
+        data = WriteOffDecideInput(data=request.data)
         data.is_valid(raise_exception=True)
         target = get_object_or_404(WriteOff, pk=int(write_off), invoice=self._invoice(pk))
         decided = services.write_off_decide(actor=request.user, write_off=target, **data.validated_data)
@@ -305,18 +305,18 @@ class PaymentViewSet(viewsets.GenericViewSet):
 
         return idempotent(request, f"payments.{int(pk)}.allocate", act)
 
-    @extend_schema(request=ReasonInput, responses={201: PaymentOutput})
+    @extend_schema(request=CorrectionReasonInput, responses={201: PaymentOutput})
     @action(detail=True, methods=["post"])
     def reverse(self, request: Request, pk: Any = None) -> Response:
-        data = ReasonInput(data=request.data)
+        data = CorrectionReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         made = services.payment_reverse(actor=request.user, payment=self._payment(pk), **data.validated_data)
         return Response(PaymentOutput(made).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReasonInput, responses={200: PaymentOutput})
+    @extend_schema(request=CorrectionReasonInput, responses={200: PaymentOutput})
     @action(detail=True, methods=["post"], url_path=r"allocations/(?P<allocation>[0-9]+)/reverse")
     def reverse_allocation(self, request: Request, pk: Any = None, allocation: Any = None) -> Response:
-        data = ReasonInput(data=request.data)
+        data = CorrectionReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         payment = self._payment(pk)
         target = get_object_or_404(Allocation, pk=int(allocation), payment=payment)
