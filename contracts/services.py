@@ -264,13 +264,27 @@ def contract_decide(*, actor: Any, contract: Contract, approve: bool, comment: s
 
 @transaction.atomic
 def contract_sign(
-    *, actor: Any, contract: Contract, signed_on: date, signatory: str, signed_file: Any = None
+    *,
+    actor: Any,
+    contract: Contract,
+    signed_on: date,
+    signatory: str,
+    signed_file: Any = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
 ) -> Contract:
     """Mark the contract signed: the review complete, every approval given since the plan last changed, and a
-    payment plan that adds up. Installments due at signing become invoiceable."""
+    payment plan that adds up; signed today or before, with its term (starting on signing unless given).
+    Installments due at signing, and those on a date already reached, become invoiceable."""
     contract = _draft(contract)
     require_seller(actor, contract.opportunity)
     problems: dict[str, list[str]] = {}
+    if signed_on > timezone.localdate():
+        problems["signed_on"] = [_("A contract is marked signed once it is.")]
+    starts_on = starts_on or contract.starts_on or signed_on
+    ends_on = ends_on or contract.ends_on
+    if ends_on is not None and ends_on < starts_on:
+        problems["ends_on"] = [_("The end comes after the start.")]
     missing = checklist_missing(contract)
     if missing:
         problems["checklist"] = [str(i) for i in missing]
@@ -300,10 +314,15 @@ def contract_sign(
             why.append(_("the payment plan does not add up to the total"))
         if "signatory" in problems:
             why.append(_("who signed for the customer"))
+        if "signed_on" in problems:
+            why.append(_("the signing date is in the future"))
+        if "ends_on" in problems:
+            why.append(_("the end comes before the start"))
         raise DomainError(
             _("The contract cannot be signed yet: %(why)s.") % {"why": "; ".join(why)}, code=code, fields=problems
         )
     contract.status, contract.signed_on, contract.signatory = Status.SIGNED, signed_on, signatory.strip()[:100]
+    contract.starts_on, contract.ends_on = starts_on, ends_on
     if signed_file is not None:
         contract.signed_file = signed_file
     with acting_as(actor):
@@ -312,6 +331,7 @@ def contract_sign(
             installment.invoiceable = True
             installment.due_on = installment.due_on or signed_on + timedelta(days=installment.due_days or 0)
             installment.save(update_fields=["invoiceable", "due_on"])
+        _dates_reached(contract, timezone.localdate())
         version_record(contract=contract, actor=actor)
         order_create(actor=actor, contract=contract)
     return contract
@@ -436,6 +456,28 @@ def _step(order: Order, to: str, actor: Any, note: str = "") -> None:
     order.status = to
 
 
+def _dates_reached(contract: Contract, today: date) -> int:
+    """Installments on a date become invoiceable when it comes (their due date is that date)."""
+    due = contract.installments.filter(milestone=Milestone.DATE, invoiceable=False, cancelled=False, due_on__lte=today)
+    return due.update(invoiceable=True)
+
+
+@transaction.atomic
+def installments_dates_reached(*, today: date) -> int:
+    """The nightly run: on signed contracts, installments whose date has come become invoiceable (idempotent: a
+    re-run finds none)."""
+    count = 0
+    for contract in Contract.objects.filter(
+        status=Status.SIGNED,
+        installments__milestone=Milestone.DATE,
+        installments__invoiceable=False,
+        installments__cancelled=False,
+        installments__due_on__lte=today,
+    ).distinct():
+        count += _dates_reached(contract, today)
+    return count
+
+
 def _milestone_reached(contract: Contract, milestone: str, on: date) -> None:
     """Installments tied to a milestone become invoiceable, their due date set from their rule."""
     for installment in contract.installments.filter(milestone=milestone, invoiceable=False, cancelled=False):
@@ -495,6 +537,17 @@ def order_progress(*, actor: Any, order: Order, to: str, on: date | None = None,
     if to not in (OrderStatus.IN_DELIVERY, OrderStatus.DELIVERED, OrderStatus.CUSTOMER_ACCEPTED):
         raise DomainError(_("Not a fulfilment step."), code=ORDER_MOVE)
     day = on or timezone.localdate()
+    earliest = {
+        OrderStatus.IN_DELIVERY: order.contract.signed_on,
+        OrderStatus.DELIVERED: order.contract.signed_on,
+        OrderStatus.CUSTOMER_ACCEPTED: order.delivered_on,
+    }[to]
+    if earliest is not None and day < earliest:
+        raise DomainError(
+            _("The date must be on or after %(earliest)s.") % {"earliest": earliest},
+            code=BAD_DATE,
+            fields={"on": [_("Out of range.")]},
+        )
     with acting_as(actor):
         _step(order, to, actor)
         if to == OrderStatus.DELIVERED:

@@ -19,6 +19,11 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # 01:05 in Shanghai: sent quotes past their validity date expire
     "quotes-expire": {"task": "opportunities.tasks.quotes_expire", "schedule": crontab(hour=17, minute=5)},
+    # 00:10 in Shanghai: installments on a date that has come become invoiceable
+    "installments-dates": {
+        "task": "contracts.tasks.installments_dates_reached",
+        "schedule": crontab(hour=16, minute=10),
+    },
 }
 
 

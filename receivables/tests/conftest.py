@@ -26,10 +26,10 @@ def finance_manager(org):
 @pytest.fixture
 def delivered(org, order) -> Order:  # noqa: F811
     """A signed contract (¥33,279.97: 30 % at signing +10 days, 60 % at delivery +30, 10 % at acceptance +15)
-    whose order was delivered on 2026-11-20: the first two installments are invoiceable."""
+    whose order was delivered on 2026-11-26: the first two installments are invoiceable."""
     for item in HandoffItem.objects.all():
         handoff_tick(actor=org.rep if item.side == "sales" else org.delivery, order=order, item=item)
     order_accept(actor=org.delivery, order=order)
     order_progress(actor=org.delivery, order=order, to="in_delivery")
-    order_progress(actor=org.delivery, order=order, to="delivered", on=date(2026, 11, 20))
+    order_progress(actor=org.delivery, order=order, to="delivered", on=date(2026, 11, 26))
     return order
