@@ -150,6 +150,8 @@ class DecideInput(serializers.Serializer):
 class SignInput(serializers.Serializer):
     signed_on = serializers.DateField()
     signatory = serializers.CharField(max_length=100)
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
 
 
 class AmendInput(serializers.Serializer):

@@ -208,6 +208,8 @@ def contract_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 signed_on=signed_on,
                 signatory=str(post.get("signatory", "")),
                 signed_file=request.FILES.get("signed_file"),
+                starts_on=date.fromisoformat(post["starts_on"]) if post.get("starts_on") else None,
+                ends_on=date.fromisoformat(post["ends_on"]) if post.get("ends_on") else None,
             )
             messages.success(request, _("The contract is signed; its order waits for the hand-off."))
         else:
