@@ -226,11 +226,75 @@ def bench_deals(deals: int, runs: int) -> dict[str, object]:
     return results
 
 
+def bench_cash(invoices: int, runs: int) -> dict[str, object]:
+    """Cash collection through its services: issuing invoices, recording payments allocated to them (one
+    thread, then four at once on different invoices), and the invoice list over the API."""
+    import threading
+    from datetime import date, timedelta
+
+    from django.db import connection
+    from django.test import Client
+
+    from customers.models import Account
+    from org.models import User
+    from receivables.models import Invoice
+    from receivables.services import invoice_create, invoice_issue, payment_record
+
+    rng = random.Random(13)  # noqa: S311 - test data
+    finance = User.objects.get(username="qian.hui")
+    accounts = list(Account.objects.order_by("pk")[:500])
+    started = time.perf_counter()
+    made = []
+    for i in range(invoices):
+        account = accounts[i % len(accounts)]
+        total = f"{rng.randrange(1000, 500000)}.{rng.randrange(100):02d}"
+        line = {"description": "实施服务", "total": total, "tax_rate": "6"}
+        draft = invoice_create(actor=finance, account=account, lines=[line])
+        issued_on = date.today() - timedelta(days=rng.randrange(1, 700))
+        made.append(invoice_issue(actor=finance, invoice=draft, issued_on=issued_on))
+    issued_s = time.perf_counter() - started
+
+    def pay(batch: list) -> None:
+        try:
+            for invoice in batch:
+                part = (invoice.total / 2).quantize(invoice.total)
+                payment_record(actor=finance, account=invoice.account, payer=str(invoice.account),
+                               received_on=invoice.issued_on, amount=part, allocations=[(invoice, part)])  # fmt: skip
+        finally:
+            connection.close()
+
+    half = len(made) // 2
+    started = time.perf_counter()
+    pay(made[:half])
+    one_thread_s = time.perf_counter() - started
+    rest = made[half:]
+    threads = [threading.Thread(target=pay, args=(rest[k::4],)) for k in range(4)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    four_threads_s = time.perf_counter() - started
+    assert Invoice.objects.filter(status="partially_paid").count() == len(made)
+    results: dict[str, object] = {
+        "invoices": len(made),
+        "issue_per_s": round(len(made) / issued_s),
+        "payments_with_allocation_per_s_one_thread": round(half / one_thread_s),
+        "payments_with_allocation_per_s_four_threads": round(len(rest) / four_threads_s),
+    }
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(finance)
+    results["invoices API, finance"] = _timed(client, "/api/v1/invoices/", runs)
+    results["invoices API, finance, overdue"] = _timed(client, "/api/v1/invoices/?overdue=1", runs)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60, help="requests per timed page")
     parser.add_argument("--deals", type=int, default=30_000)
+    parser.add_argument("--invoices", type=int, default=4_000)
     args = parser.parse_args()
 
     import django
@@ -249,6 +313,7 @@ def main() -> int:
         }
         results["lists"] = bench_lists(args.runs)
         results["deals"] = bench_deals(args.deals, args.runs)
+        results["cash"] = bench_cash(args.invoices, args.runs)
     finally:
         teardown_databases(names, verbosity=0)
     print(json.dumps(results, ensure_ascii=False, indent=2))
