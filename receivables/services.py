@@ -412,18 +412,27 @@ def allocate(
         if fx <= 0:
             raise DomainError(_("A rate is more than zero."), code=NOT_POSITIVE, fields={"rate": [_("More than 0.")]})
     taken: dict[int, Decimal] = {}
+    codes: list[str] = []
     for pk, amount in wanted.items():
         invoice = invoices[pk]
         label = invoice.number or str(pk)
         if invoice.account_id != payment.account_id:
-            errors[label] = [_("It is another customer's invoice.")]
+            errors[label], code = [_("It is another customer's invoice.")], OTHER_CUSTOMER
         elif invoice.kind != Invoice.Kind.INVOICE or invoice.status not in _OPEN:
-            errors[label] = [_("It is %(status)s.") % {"status": InvoiceStatus(invoice.status).label}]
+            status_label = InvoiceStatus(invoice.status).label
+            errors[label], code = [_("It is %(status)s.") % {"status": status_label}], INVOICE_NOT_OPEN
         elif amount > invoice.open_balance:
-            errors[label] = [
-                _("At most its open balance, %(open)s.")
-                % {"open": format_money(invoice.open_balance, invoice.currency)}
-            ]
+            errors[label], code = (
+                [
+                    _("At most its open balance, %(open)s.")
+                    % {"open": format_money(invoice.open_balance, invoice.currency)}
+                ],
+                OVER_ALLOCATION,
+            )
+        else:
+            code = ""
+        if code:
+            codes.append(code)
         if invoice.currency != payment.currency:
             if fx is None:
                 raise DomainError(
@@ -436,12 +445,12 @@ def allocate(
         else:
             taken[pk] = amount
     if errors:
-        code = OTHER_CUSTOMER if any(_("It is another customer's invoice.") in e for e in errors.values()) else None
-        not_open = any(e and e[0].startswith(_("It is ")) for e in errors.values())
+        # the most basic problem names the refusal: another customer's, then not open, then too much
+        first = min(codes, key=[OTHER_CUSTOMER, INVOICE_NOT_OPEN, OVER_ALLOCATION].index)
         raise DomainError(
             _("The allocation is refused: %(why)s")
             % {"why": "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())},
-            code=code or (INVOICE_NOT_OPEN if not_open else OVER_ALLOCATION),
+            code=first,
             fields=errors,
         )
     if sum(taken.values(), ZERO) > payment.unallocated:
