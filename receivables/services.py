@@ -2,7 +2,8 @@
 allocations and their reversals; write-offs and their approval.
 
 Concurrency: money rows are locked in one fixed order — payments (by id), then invoices (by id), then the
-installment they belong to — and every running sum is changed under those locks, in the transaction of the
+installment they belong to (only a draft being issued takes its installment first: no payment can hold a
+draft) — and every running sum is changed under those locks, in the transaction of the
 entries it sums. Database constraints hold the sums within the totals whatever happens."""
 
 from __future__ import annotations
@@ -263,9 +264,7 @@ def credit_note_issue(*, actor: Any, invoice: Invoice, amount: Any, reason: str)
     in the invoice's tax proportions; the invoice owes that much less."""
     require_finance(actor)
     value = _amount(amount, "amount")
-    if invoice.installment_id:
-        Installment.objects.select_for_update().get(pk=invoice.installment_id)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)  # then its installment, in _refresh
     if not reason.strip():
         raise DomainError(_("Say why."), code=REASON_REQUIRED, fields={"reason": [_("Required.")]})
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in _OPEN:
@@ -564,10 +563,7 @@ def write_off_decide(*, actor: Any, write_off: WriteOff, approve: bool, comment:
     balance without counting as paid."""
     if not may_decide_write_off(actor):
         raise NotAllowed(_("A finance manager decides write-offs."), code=NOT_APPROVER)
-    write_off = WriteOff.objects.select_related("invoice").get(pk=write_off.pk)
-    if write_off.invoice.installment_id:
-        Installment.objects.select_for_update().get(pk=write_off.invoice.installment_id)
-    invoice = Invoice.objects.select_for_update().get(pk=write_off.invoice_id)
+    invoice = Invoice.objects.select_for_update().get(pk=write_off.invoice_id)  # then its installment
     write_off = WriteOff.objects.select_for_update().get(pk=write_off.pk)
     if write_off.state != WriteOff.State.PENDING:
         raise DomainError(_("This write-off is decided already."), code=WRITE_OFF_DECIDED)
