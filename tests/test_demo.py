@@ -7,7 +7,7 @@ from io import StringIO
 
 from django.apps import apps
 from django.core.management import call_command
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from activities.models import Activity
@@ -18,6 +18,8 @@ from leads.models import Assignment, AssignmentRule, Campaign, Grade, Lead, Stat
 from opportunities.models import Opportunity
 from org import demo
 from org.models import Membership, Role, Team, User
+from receivables.models import Allocation, Invoice, Payment, WriteOff
+from receivables.selectors import invoice_list_visible_to
 
 
 def counts() -> tuple[int, ...]:
@@ -68,10 +70,13 @@ def test_demo_builds_a_company_with_every_role_and_is_idempotent(db, monkeypatch
     assert after_first == (22, 10, 24, 74, 68, 4, 2972, 56, 13, 9, 24)
     assert "leads.demo: 2976 new records" in first.getvalue()  # 4 campaigns, 2,972 leads
     assert "contracts.demo: 40 new records" in first.getvalue()  # 16 deals, 13 contracts, 9 orders, 2 amendments
+    # 216 invoices (203 over two years, 13 of the contracts' installments), 1 credit note, 198 payments, 1 write-off
+    assert "receivables.demo: 416 new records" in first.getvalue()
     assert counts() == after_first
     assert "org.demo: 0 new records" in second.getvalue()
     assert "leads.demo: 0 new records" in second.getvalue()
     assert "contracts.demo: 0 new records" in second.getvalue()
+    assert "receivables.demo: 0 new records" in second.getvalue()
     # leads in every grade and every status, worked by the reps, with duplicates flagged
     assert set(Lead.objects.values_list("grade", flat=True)) == set(Grade.values)
     assert set(Lead.objects.values_list("status", flat=True)) == set(Status.values)
@@ -97,6 +102,7 @@ def test_demo_builds_a_company_with_every_role_and_is_idempotent(db, monkeypatch
     }  # fmt: skip
     assert Opportunity.objects.filter(stage__name_en="Won", quotes__status="accepted").count() == 20
     assert_contracts_and_orders()
+    assert_receivables()
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert Team.objects.filter(parent__isnull=False).exclude(region="").values("region").distinct().count() == 4
     # Chinese and English names
@@ -177,6 +183,95 @@ def assert_contracts_and_orders() -> None:
     # the audit history reads as it happened
     for label in ("contracts.ContractEvent", "contracts.OrderEvent", "contracts.InstallmentEvent"):
         assert not apps.get_model(label).objects.filter(pgh_created_at__gt=now - timedelta(hours=1)).exists()
+
+
+def aging(as_of) -> dict[str, tuple[int, Decimal]]:
+    """Open balances by days past due, as the receivables views bucket them."""
+    buckets: dict[str, tuple[int, Decimal]] = {}
+    for invoice in Invoice.objects.filter(kind="invoice", status__in=["issued", "partially_paid"]):
+        late = (as_of - invoice.due_on).days
+        bucket = next(name for name, upto in [("current", 0), ("1-30", 30), ("31-60", 60), ("61-90", 90),
+                                               ("90+", 10**6)] if late <= upto)  # fmt: skip
+        count, amount = buckets.get(bucket, (0, Decimal("0.00")))
+        buckets[bucket] = (count + 1, amount + invoice.open_balance)
+    return buckets
+
+
+def assert_receivables() -> None:
+    today = timezone.localdate()
+    invoices = Invoice.objects.filter(kind="invoice")
+    # two years of invoices: most paid, some in part, some overdue, one reversed (红冲), one written off
+    assert dict(invoices.values_list("status").annotate(n=Count("pk"))) == {
+        "paid": 179, "issued": 32, "partially_paid": 3, "credited": 1, "written_off": 1,
+    }  # fmt: skip
+    assert invoices.aggregate(
+        total=Sum("total"), paid=Sum("allocated"), credited=Sum("credited"), written_off=Sum("written_off")
+    ) == {
+        "total": Decimal("13425440.70"), "paid": Decimal("10798133.20"), "credited": Decimal("50400.00"),
+        "written_off": Decimal("7600.00"),
+    }  # fmt: skip
+    assert sum(invoice.open_balance for invoice in invoices) == Decimal("2569307.50")
+    assert invoices.aggregate(first=Min("issued_on"))["first"] < today - timedelta(days=700)
+    # every invoiceable installment of the signed contracts invoiced at its milestone; some paid, some half, some not
+    assert Installment.objects.filter(invoiceable=True, cancelled=False, invoices__isnull=True).count() == 0
+    assert dict(invoices.filter(installment__isnull=False).values_list("status").annotate(n=Count("pk"))) == {
+        "paid": 6, "partially_paid": 2, "issued": 5,
+    }  # fmt: skip
+    # paid by transfer and by bank acceptance bill (承兑汇票), one bill settling two months; mostly by the due date
+    assert dict(Payment.objects.values_list("method").annotate(n=Count("pk"))) == {
+        "transfer": 160,
+        "acceptance_bill": 38,
+    }
+    assert Payment.objects.annotate(n=Count("allocations")).filter(n=2, method="acceptance_bill").exists()
+    paid = invoices.filter(status="paid")
+    assert paid.filter(paid_on__lte=F("due_on")).count() > paid.count() / 2
+    assert paid.filter(paid_on__gt=F("due_on") + timedelta(days=60)).exists()
+    # the corrections: a credit note and the invoice issued again, a round sum leaving a credit, an allocation
+    # reversed and made again to the invoice the customer meant, a balance written off by the finance manager
+    note = Invoice.objects.get(kind="credit_note")
+    wrong = note.corrects
+    assert wrong is not None
+    assert (note.total, wrong.status, wrong.allocated) == (wrong.total, "credited", Decimal("0.00"))
+    assert invoices.filter(account=wrong.account, issued_on=note.issued_on, total=wrong.total).count() == 1
+    assert [(p.account.name, p.amount - p.allocated) for p in Payment.objects.filter(allocated__lt=F("amount"))] == [
+        ("深圳前海星辰科技有限公司", Decimal("6600.00"))
+    ]
+    undone = Allocation.objects.get(reversal_of__isnull=False).reversal_of
+    assert undone is not None
+    redone = undone.payment.allocations.get(reversal_of__isnull=True, reversal__isnull=True)
+    assert (redone.invoice.status, redone.amount) == ("paid", undone.amount) and redone.invoice != undone.invoice
+    write_off = WriteOff.objects.select_related("invoice").get()
+    assert (write_off.state, write_off.requested_by.username, getattr(write_off.decided_by, "username", "")) == (
+        "approved", "tang.xue", "qian.hui",
+    )  # fmt: skip
+    assert (write_off.amount, write_off.invoice.status) == (Decimal("7600.00"), "written_off")
+    # money in every aging bucket today
+    buckets = aging(today)
+    assert set(buckets) == {"current", "1-30", "31-60", "61-90", "90+"}
+    assert sum(amount for _n, amount in buckets.values()) == Decimal("2569307.50")
+    # owned by reps of four teams: a rep sees their own, the East China manager the region's, finance all
+    assert invoices.values("owner").distinct().count() == 11
+    assert set(invoice_list_visible_to(user=User.objects.get(username="li.lei")).values_list("owner__username")) == {
+        ("li.lei",)
+    }
+    east = invoice_list_visible_to(user=User.objects.get(username="zhao.min"))
+    assert set(east.values_list("owner__username", flat=True)) == {"li.lei", "han.meimei", "xu.jing", "chen.jie"}
+    assert invoice_list_visible_to(user=User.objects.get(username="tang.xue")).count() == 217
+    # dated as it happened: on workdays, numbered in issue order within each year, recorded on the day
+    assert not Payment.objects.filter(Q(received_on__gt=today) | Q(received_on__week_day__in=[1, 7])).exists()
+    assert not invoices.filter(issued_on__week_day__in=[1, 7]).exists()
+    for year in {day.year for day in invoices.values_list("issued_on", flat=True) if day}:
+        numbers = list(
+            invoices.filter(issued_on__year=year).order_by("issued_on", "pk").values_list("number", flat=True)
+        )
+        assert numbers == [f"FP{year}-{n:05d}" for n in range(1, len(numbers) + 1)]
+    for invoice in invoices:
+        assert timezone.localdate(invoice.created_at) == invoice.issued_on
+        assert invoice.paid_on is None or invoice.issued_on <= invoice.paid_on <= today
+    for payment in Payment.objects.all():
+        assert timezone.localdate(payment.created_at) == payment.received_on
+    for label in ("receivables.InvoiceEvent", "receivables.PaymentEvent"):
+        assert not apps.get_model(label).objects.filter(pgh_created_at__gt=timezone.now() - timedelta(hours=1)).exists()
 
 
 def test_every_demo_login_works_with_the_printed_password(db, client):

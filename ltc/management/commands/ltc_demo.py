@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Stage order: people first, then the chain from lead to cash. Each app adds its module when it has data.
-DEMO_MODULES = ("org.demo", "customers.demo", "leads.demo", "opportunities.demo", "contracts.demo")
+DEMO_MODULES = ("org.demo", "customers.demo", "leads.demo", "opportunities.demo", "contracts.demo", "receivables.demo")
 
 
 class Command(BaseCommand):
