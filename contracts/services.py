@@ -537,11 +537,7 @@ def order_progress(*, actor: Any, order: Order, to: str, on: date | None = None,
     if to not in (OrderStatus.IN_DELIVERY, OrderStatus.DELIVERED, OrderStatus.CUSTOMER_ACCEPTED):
         raise DomainError(_("Not a fulfilment step."), code=ORDER_MOVE)
     day = on or timezone.localdate()
-    earliest = {
-        OrderStatus.IN_DELIVERY: order.contract.signed_on,
-        OrderStatus.DELIVERED: order.contract.signed_on,
-        OrderStatus.CUSTOMER_ACCEPTED: order.delivered_on,
-    }[to]
+    earliest = order.delivered_on if to == OrderStatus.CUSTOMER_ACCEPTED else order.contract.signed_on
     if earliest is not None and day < earliest:
         raise DomainError(
             _("The date must be on or after %(earliest)s.") % {"earliest": earliest},

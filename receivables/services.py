@@ -226,6 +226,10 @@ def invoice_issue(
             raise Conflict(_("%(label)s is invoiced already.") % {"label": installment.label}, code=ALREADY_INVOICED)
     day = issued_on or timezone.localdate()
     due = due_on or invoice.due_on or day + timedelta(days=settings.INVOICE_DUE_DAYS)
+    if day > timezone.localdate():
+        raise DomainError(
+            _("An invoice is issued today or before."), code=BAD_DATE, fields={"issued_on": [_("In the future.")]}
+        )
     if due < day:
         raise DomainError(
             _("An invoice falls due on or after its issue date."), code=BAD_DATE, fields={"due_on": [_("Too early.")]}
@@ -259,7 +263,9 @@ def invoice_void(*, actor: Any, invoice: Invoice, reason: str) -> Invoice:
 
 
 @transaction.atomic
-def credit_note_issue(*, actor: Any, invoice: Invoice, amount: Any, reason: str) -> Invoice:
+def credit_note_issue(
+    *, actor: Any, invoice: Invoice, amount: Any, reason: str, issued_on: date | None = None
+) -> Invoice:
     """Correct an issued invoice by a credit note (红字发票) of at most its open balance: its own number, lines
     in the invoice's tax proportions; the invoice owes that much less."""
     require_finance(actor)
@@ -276,7 +282,12 @@ def credit_note_issue(*, actor: Any, invoice: Invoice, amount: Any, reason: str)
         )
     lines = list(invoice.lines.all())
     parts = split_by_weights(value, [line.total for line in lines], invoice.currency)
-    today = timezone.localdate()
+    today = issued_on or timezone.localdate()
+    if today > timezone.localdate() or (invoice.issued_on and today < invoice.issued_on):
+        raise DomainError(
+            _("A credit note is dated between its invoice and today."), code=BAD_DATE,
+            fields={"issued_on": [_("Out of range.")]},
+        )  # fmt: skip
     with acting_as(actor):
         note = Invoice.objects.create(
             kind=Invoice.Kind.CREDIT_NOTE, number=next_number(today, settings.CREDIT_NOTE_NUMBER_PATTERN),
@@ -477,7 +488,8 @@ def allocate(
             payment.allocated += taken[pk]
         payment.save(update_fields=["allocated"])
         for pk in sorted(wanted):
-            _refresh(invoices[pk], payment.received_on)
+            # paid on the day the money arrived, or (a credit applied later) on the invoice's own date
+            _refresh(invoices[pk], max(payment.received_on, invoices[pk].issued_on or payment.received_on))
     return made
 
 
