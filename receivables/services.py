@@ -595,3 +595,202 @@ def write_off_decide(*, actor: Any, write_off: WriteOff, approve: bool, comment:
             invoice.written_off += write_off.amount
             _refresh(invoice, timezone.localdate())
     return write_off
+
+
+# --- brought in by import: historical invoices, bank statements -------------------------------------------------
+
+STATEMENT_KIND = "bank_statement"
+STATEMENT_CLOSED = "statement_closed"
+STATEMENT_LINE_DONE = "statement_line_confirmed"
+STATEMENT_NO_INVOICE = "statement_line_without_invoice"
+
+
+def _invoice_number_taken(number: str) -> Invoice | None:
+    return Invoice.objects.filter(number__iexact=number).order_by("pk").first()
+
+
+def _keep_numbering_ahead(number: str) -> None:
+    """An imported number written in our own pattern (FP2025-00017) moves that prefix's sequence past it, so that
+    an invoice issued later never takes a number brought in by import."""
+    import re
+
+    from contracts.models import NumberSequence
+
+    pattern = str(settings.INVOICE_NUMBER_PATTERN)
+    head, _seq, tail = pattern.partition("{seq")
+    if not _seq:
+        return
+    tail = tail.split("}", 1)[1] if "}" in tail else ""
+    parts = re.split(r"(\{year\}|\{month\})", head)
+    regex = "".join(
+        {"{year}": r"(?P<year>\d{4})", "{month}": r"(?P<month>\d{2})"}.get(part, re.escape(part)) for part in parts
+    )
+    found = re.fullmatch(regex + r"(?P<seq>\d+)" + re.escape(tail), number)
+    if not found:
+        return
+    values = found.groupdict()
+    prefix = head.format(year=values.get("year") or "", month=values.get("month") or "")
+    sequence, _created = NumberSequence.objects.select_for_update().get_or_create(prefix=prefix)
+    if sequence.last < int(values["seq"]):
+        sequence.last = int(values["seq"])
+        sequence.save(update_fields=["last"])
+
+
+@transaction.atomic
+def invoice_record_historical(
+    *, actor: Any, account: Account, number: str, issued_on: date, amount: Any, due_on: date | None = None,
+    currency: str | None = None, tax_rate: Any = 0, description: str = "",
+) -> Invoice:  # fmt: skip
+    """An invoice issued before the company moved in, as it was: its own number kept as text (leading zeros and
+    all), its dates and amount, issued and marked historical, with one line. Refuses a number that exists
+    (``duplicate_invoice_number``, case ignored), a date in the future, a due date before the issue date, an
+    amount that is not more than zero or finer than the fen, an unknown currency."""
+    from django.db import IntegrityError
+
+    require_finance(actor)
+    number = (number or "").strip()
+    value = _amount(amount, "amount")
+    currency = currency or settings.DEFAULT_CURRENCY
+    due = due_on or issued_on + timedelta(days=settings.INVOICE_DUE_DAYS)
+    errors: dict[str, list[str]] = {}
+    if not number or len(number) > 40:
+        errors["number"] = [_("A number of 1 to 40 characters.")]
+    if currency not in CURRENCIES:
+        errors["currency"] = [_("Unknown currency: %(c)s") % {"c": currency}]
+    if issued_on > timezone.localdate():
+        errors["issued_on"] = [_("In the future.")]
+    if due < issued_on:
+        errors["due_on"] = [_("Too early.")]
+    try:
+        rate = to_decimal(tax_rate or 0)
+    except (TypeError, ValueError):
+        rate = Decimal(-1)
+    if not (0 <= rate <= 100):
+        errors["tax_rate"] = [_("Between 0 and 100 %.")]
+    if errors:
+        code = BAD_DATE if set(errors) <= {"issued_on", "due_on"} else BAD_AMOUNT
+        raise DomainError(_("The invoice is not valid."), code=code, fields=errors)
+    taken = _invoice_number_taken(number)
+    if taken is not None:
+        raise Conflict(
+            _("An invoice numbered %(number)s exists already.") % {"number": taken.number},
+            code=DUPLICATE_NUMBER,
+            fields={"number": [_("Taken.")]},
+        )
+    net = quantize(value * 100 / (100 + rate), currency)
+    with acting_as(actor):
+        try:
+            with transaction.atomic():  # the unique number decides a race between two imports of it
+                invoice = Invoice.objects.create(
+                    number=number, account=account, status=InvoiceStatus.ISSUED, issued_on=issued_on, due_on=due,
+                    currency=currency, historical=True, created_by=actor, **_people(None, account),
+                )  # fmt: skip
+        except IntegrityError:
+            raise Conflict(
+                _("An invoice numbered %(number)s exists already.") % {"number": number}, code=DUPLICATE_NUMBER
+            ) from None
+        line = {"description": (description.strip() or number)[:300], "tax_rate": rate, "net": net,
+                "tax": value - net, "total": value}  # fmt: skip
+        _write_lines(invoice, [line])
+        invoice.save()
+    _keep_numbering_ahead(number)
+    return invoice
+
+
+def _statement_lock(batch_pk: int) -> Any:
+    from ltc.models import ImportBatch
+
+    batch = ImportBatch.objects.select_for_update().get(pk=batch_pk, kind=STATEMENT_KIND)
+    if batch.state != ImportBatch.State.UPLOADED:
+        raise Conflict(_("This bank statement is closed."), code=STATEMENT_CLOSED)
+    return batch
+
+
+@transaction.atomic
+def statement_confirm(*, actor: Any, batch: Any, choices: dict[int, list[str]]) -> list[Payment]:
+    """Record confirmed lines of an uploaded bank statement (its import batch, read as the importer reads it).
+    ``choices`` gives, per row number, the numbers of the invoices the line pays. Each line becomes a payment
+    from those invoices' customer, allocated to them in the order given, each up to what it owes; what is left
+    stays on the customer as a credit. All or nothing: refuses a line confirmed already
+    (``statement_line_confirmed``), a line without an invoice or naming one that does not exist, an invoice that
+    is not open, and whatever ``payment_record`` refuses; the message names the row."""
+    from ltc import imports
+
+    require_finance(actor)
+    batch = _statement_lock(batch.pk)
+    preview = imports.batch_preview(batch)
+    if not preview.ok:
+        raise DomainError(_("The statement has rows with errors; correct the file first."), code=BAD_AMOUNT)
+    lines = dict(enumerate(preview.rows, start=2))
+    state = dict(batch.result or {})
+    confirmed: dict[str, int] = dict(state.get("confirmed", {}))
+    made = []
+    for number in sorted(choices):
+        row, wanted = lines.get(number), [n.strip() for n in choices[number] if n and n.strip()]
+        if row is None:
+            raise DomainError(_("The statement has no row %(row)d.") % {"row": number}, code=STATEMENT_NO_INVOICE)
+        if str(number) in confirmed:
+            raise Conflict(_("Row %(row)d is confirmed already.") % {"row": number}, code=STATEMENT_LINE_DONE)
+        if not wanted:
+            raise DomainError(_("Row %(row)d: choose the invoice it pays.") % {"row": number},
+                              code=STATEMENT_NO_INVOICE)  # fmt: skip
+        try:
+            payment = statement_line_record(actor=actor, row=row, numbers=wanted)
+        except DomainError as exc:
+            message = _("Row %(row)d: %(why)s") % {"row": number, "why": exc.message}
+            raise type(exc)(message, code=exc.code, fields=exc.fields) from exc
+        confirmed[str(number)] = payment.pk
+        made.append(payment)
+    state["confirmed"] = confirmed
+    batch.result = state
+    batch.save(update_fields=["result"])
+    return made
+
+
+@transaction.atomic
+def statement_line_record(*, actor: Any, row: dict[str, Any], numbers: list[str]) -> Payment:
+    """One statement line (received_on, payer, amount, reference, currency) as a payment from the customer of the
+    invoices numbered, allocated to them in order, each up to what it owes (the rest a credit on the customer).
+    Refuses a number that names no invoice and an invoice that is not open."""
+    require_finance(actor)
+    found: dict[int, Invoice] = {}
+    for number in numbers:
+        invoice = Invoice.objects.filter(number__iexact=number, kind=Invoice.Kind.INVOICE).first()
+        if invoice is None:
+            raise DomainError(_("No invoice is numbered %(n)s.") % {"n": number}, code=STATEMENT_NO_INVOICE)
+        found.setdefault(invoice.pk, invoice)
+    # the invoices locked before the payment exists: nobody else can hold the new payment, so no cycle
+    locked = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=found).order_by("pk")}
+    invoices = [locked[pk] for pk in found]
+    left, parts = row["amount"], []
+    for invoice in invoices:
+        if invoice.status not in _OPEN:
+            status = InvoiceStatus(invoice.status).label
+            raise DomainError(_("%(n)s is %(status)s.") % {"n": invoice.number, "status": status},
+                              code=INVOICE_NOT_OPEN)  # fmt: skip
+        share = min(left, invoice.open_balance)
+        if share > 0:
+            parts.append((invoice, share))
+            left -= share
+    payment = payment_record(
+        actor=actor, account=Account.objects.get(pk=invoices[0].account_id), payer=row["payer"],
+        received_on=row["received_on"], amount=row["amount"], currency=row.get("currency") or invoices[0].currency,
+        reference=row.get("reference", ""), allocations=parts,
+    )  # fmt: skip
+    payment.refresh_from_db()  # with what its allocations took
+    return payment
+
+
+@transaction.atomic
+def statement_close(*, actor: Any, batch: Any) -> Any:
+    """Close a bank statement: the lines not confirmed are left out (nothing is recorded for them) and the file is
+    no longer kept; the statement reads as imported, with the number of payments it made."""
+    require_finance(actor)
+    batch = _statement_lock(batch.pk)
+    state = dict(batch.result or {})
+    confirmed = state.get("confirmed", {})
+    left = [n for n in range(2, batch.rows + 2) if str(n) not in confirmed]
+    batch.state, batch.committed_at, batch.data = batch.State.COMMITTED, timezone.now(), b""
+    batch.result = {"created": len(confirmed), "duplicates": 0, "confirmed": confirmed, "left_out": left}
+    batch.save(update_fields=["state", "committed_at", "data", "result"])
+    return batch
