@@ -681,18 +681,20 @@ def invoice_record_historical(
     with acting_as(actor):
         try:
             with transaction.atomic():  # the unique number decides a race between two imports of it
+                # created with its totals, so that its history starts as it was (one event, not two)
                 invoice = Invoice.objects.create(
                     number=number, account=account, status=InvoiceStatus.ISSUED, issued_on=issued_on, due_on=due,
-                    currency=currency, historical=True, created_by=actor, **_people(None, account),
+                    currency=currency, net=net, tax=value - net, total=value, historical=True, created_by=actor,
+                    **_people(None, account),
                 )  # fmt: skip
         except IntegrityError:
             raise Conflict(
                 _("An invoice numbered %(number)s exists already.") % {"number": number}, code=DUPLICATE_NUMBER
             ) from None
-        line = {"description": (description.strip() or number)[:300], "tax_rate": rate, "net": net,
-                "tax": value - net, "total": value}  # fmt: skip
-        _write_lines(invoice, [line])
-        invoice.save()
+        InvoiceLine.objects.create(
+            invoice=invoice, position=1, description=(description.strip() or number)[:300], tax_rate=rate, net=net,
+            tax=value - net, total=value,
+        )  # fmt: skip
     _keep_numbering_ahead(number)
     return invoice
 
