@@ -86,8 +86,13 @@ class ReportFilter(forms.Form):
         return default if cleaned in (None, "") else cleaned
 
 
-def _form(request: HttpRequest, *fields: str) -> ReportFilter:
-    return ReportFilter(request.GET, user=request.user, fields=fields)
+def _form(request: HttpRequest, *fields: str, **defaults: date) -> ReportFilter:
+    """The page's filters from its URL; a date not given shows the one used (today, the default period)."""
+    data = request.GET.copy()
+    for name, day in defaults.items():
+        if not data.get(name):
+            data[name] = day.isoformat()
+    return ReportFilter(data, user=request.user, fields=fields)
 
 
 def _share(amount: Decimal, total: Decimal) -> Decimal | None:
@@ -100,8 +105,8 @@ def _share(amount: Decimal, total: Decimal) -> Decimal | None:
 def aging_page(request: HttpRequest) -> HttpResponse:
     """The open balance by days past due as of ``?as_of=`` (today unless given), for everything the reader sees
     or ``?team=``, ``?owner=``, ``?account=``."""
-    form = _form(request, "as_of", "team", "owner", "account", "currency")
     today = timezone.localdate()
+    form = _form(request, "as_of", "team", "owner", "account", "currency", as_of=today)
     report = reports.aging(
         request.user,
         form.value("as_of", today),
@@ -122,8 +127,8 @@ def aging_page(request: HttpRequest) -> HttpResponse:
 def dso_page(request: HttpRequest) -> HttpResponse:
     """DSO over ``?start=``..``?end=`` (the last 90 days unless given), its formula written out, for the
     company (what the reader sees), each team and each rep."""
-    form = _form(request, "start", "end", "team", "owner", "account", "currency")
     default_start, default_end = reports.default_dso_period(timezone.localdate())
+    form = _form(request, "start", "end", "team", "owner", "account", "currency", start=default_start, end=default_end)
     report = reports.dso(
         request.user,
         form.value("start", default_start),
@@ -140,10 +145,11 @@ def dso_page(request: HttpRequest) -> HttpResponse:
 def overdue_page(request: HttpRequest) -> HttpResponse:
     """The invoices past due as of ``?as_of=`` (today unless given), by owner, with the last collection
     activity of each."""
-    form = _form(request, "as_of", "currency")
+    today = timezone.localdate()
+    form = _form(request, "as_of", "currency", as_of=today)
     report = reports.overdue(
         request.user,
-        form.value("as_of", timezone.localdate()),
+        form.value("as_of", today),
         currency=form.value("currency", settings.DEFAULT_CURRENCY),
     )
     return render(request, "receivables/reports/overdue.html", {"form": form, "report": report, "section": "overdue"})

@@ -437,7 +437,9 @@ def test_the_page_the_api_and_the_function_agree_on_overdue(book, org, client, d
     ]  # fmt: skip
     i3 = answer["owners"][[o.owner_id for o in expected.owners].index(org.rep.pk)]["invoices"][0]
     assert i3["last_activity"]["subject"] == "催款电话：承诺 1 月底付款"
-    assert "催款电话：承诺 1 月底付款" in page.content.decode()
+    html = page.content.decode()
+    assert "催款电话：承诺 1 月底付款" in html
+    assert 'name="as_of" value="2027-01-15"' in html  # the day used is shown, ready to change and share
 
 
 def test_the_page_the_api_and_the_function_agree_on_expected_cash(book, org, client, django_assert_max_num_queries):
