@@ -13,15 +13,11 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import Client
-from django.urls import include, path
 
 from customers.services import account_create
 from ltc import importer, imports
-from ltc import urls as project_urls
 from ltc.errors import DomainError
 from ltc.models import ImportBatch
-from receivables import statement_urls
-from receivables import urls as receivables_urls
 from receivables.importers import finance_or_admin, statement_lines
 from receivables.models import Invoice, Payment
 from receivables.services import (
@@ -34,12 +30,6 @@ from receivables.services import (
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 JINQIAO, HAITONG, YUNFAN = "苏州金桥精密机械股份有限公司", "宁波海通物流有限公司", "杭州云帆电子商务有限公司"
-
-# The project's URLs with the bank statement pages under receivables: (until receivables.urls includes them).
-urlpatterns = [
-    *(p for p in project_urls.urlpatterns if getattr(p, "namespace", None) != "receivables"),
-    path("receivables/", include(([*receivables_urls.urlpatterns, *statement_urls.urlpatterns], "receivables"))),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -348,7 +338,6 @@ def test_the_importer_itself_never_records_a_statement_without_confirmation(org,
     assert (statement.state, Payment.objects.count()) == ("uploaded", 0)
 
 
-@pytest.mark.urls(__name__)
 def test_the_statement_pages_propose_and_record(org, statement):
     client = Client()
     client.force_login(org.finance)
@@ -385,7 +374,6 @@ def test_a_rep_may_not_import_cash_collection_records(org, customers, kind):
     assert ImportBatch.objects.count() == 0
 
 
-@pytest.mark.urls(__name__)
 def test_a_rep_sees_no_statement_and_confirms_nothing(org, statement):
     client = Client()
     client.force_login(org.rep)
