@@ -472,7 +472,8 @@ def _owing(user: Any) -> QuerySet[Invoice]:
 def payment_create(request: HttpRequest) -> HttpResponse:
     """Record money received (finance): pick the customer, then enter the payment and, on the customer's open
     invoices, how much of it goes to each. All or nothing: a refused allocation records no payment. What is not
-    allocated stays on the customer as a credit. ``suggest`` fills the amounts, the earliest due first."""
+    allocated stays on the customer as a credit. ``suggest`` fills the amounts, the earliest due first; ``check``
+    adds up what was entered."""
     if not _is_finance(request.user):
         raise PermissionDenied
     account_pk = request.POST.get("account") or request.GET.get("account")
@@ -486,6 +487,8 @@ def payment_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if request.POST.get("action") == "suggest":
             entered = _suggest(request.user, account.pk, data["currency"], data["amount"])
+        elif request.POST.get("action") == "check":
+            pass  # the same page with the sums of what was entered, nothing recorded
         else:
             try:
                 done, replayed = _once(
@@ -573,7 +576,8 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def payment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """``allocate`` what is left of the payment (all or nothing; ``suggest`` fills the amounts), ``reverse`` a
+    """``allocate`` what is left of the payment (all or nothing; ``suggest`` fills the amounts, ``check`` adds them
+    up), ``reverse`` a
     payment that did not hold, ``allocation-reverse`` one allocation — each by new entries, never edits."""
     payment = payment_get_for_user(user=request.user, pk=pk)
     post = request.POST
@@ -588,6 +592,8 @@ def payment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     rate,
                     note,
                 )
+            if post.get("action") == "check":
+                return _payment_page(request, payment, entered, rate, note)
             try:
                 _done, replayed = _once(
                     request,
@@ -748,7 +754,8 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
         "receivables/customer_statement.html",
         {
             "account": account,
-            "form": form,
+            # the period and currency used, shown in the form even when the address did not give them
+            "form": StatementForm({"start": start, "as_of": as_of, "currency": currency}),
             "start": start,
             "as_of": as_of,
             "currency": currency,

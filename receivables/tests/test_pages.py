@@ -65,14 +65,17 @@ def balances(*invoices: Invoice) -> list[tuple]:
     return out
 
 
-def test_finance_drafts_and_issues_the_invoice_of_an_invoiceable_installment(frozen, org, delivered):
+def test_finance_drafts_and_issues_the_invoice_of_an_invoiceable_installment(
+    frozen, org, delivered, django_assert_max_num_queries
+):
     finance, rep = signed_in(org.finance), signed_in(org.rep)
     signing = delivered.contract.installments.get(label="签约款")
     listing = reverse("receivables:invoiceable")
     draft_url = reverse("receivables:invoice_draft", args=[signing.pk])
     rows = lambda response: [(i.label, i.to_invoice, i.draft_id) for i in response.context["page"]]  # noqa: E731
 
-    assert rows(finance.get(listing)) == [("签约款", D("9983.99"), None), ("到货款", D("19967.98"), None)]
+    with django_assert_max_num_queries(5):
+        assert rows(finance.get(listing)) == [("签约款", D("9983.99"), None), ("到货款", D("19967.98"), None)]
     refused = rep.post(draft_url, follow=True)
     assert (said(refused), Invoice.objects.count()) == (["Only finance records invoices and payments."], 0)
 
@@ -151,6 +154,8 @@ def test_a_payment_is_entered_and_allocated_all_or_nothing_and_never_twice(froze
     ]
 
     amounts[f"alloc-{second.pk}"] = "10000.00"
+    added = finance.post(url, {**paid, **amounts, "action": "check"}).context["screen"]
+    assert (added.entered, added.left, Payment.objects.count()) == (D("19983.99"), D("5016.01"), 0)
     recorded = finance.post(url, {**paid, **amounts, "action": "record", "token": "form-2"}, follow=True)
     payment = Payment.objects.get()
     resent = finance.post(url, {**paid, **amounts, "action": "record", "token": "form-2"}, follow=True)
@@ -343,7 +348,7 @@ def test_the_invoice_list_filters_searches_and_exports(frozen, org, delivered, d
         "HC2026-00001", second.number, first.number,
     ]  # fmt: skip
     assert numbers(finance.get(url, {"account": first.account_id, "status": "nonsense"})) == numbers(finance.get(url))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         finance.get(url)
 
     exported = finance.get(url, {"overdue": "on", "export": "csv"})
@@ -360,7 +365,7 @@ def test_the_invoice_list_filters_searches_and_exports(frozen, org, delivered, d
     assert excel["Content-Disposition"] == 'attachment; filename="invoices-20261210.xlsx"'
 
 
-def test_the_payment_list_shows_what_is_left_to_allocate(frozen, org, delivered):
+def test_the_payment_list_shows_what_is_left_to_allocate(frozen, org, delivered, django_assert_max_num_queries):
     first = issued(org, delivered, "签约款", date(2026, 11, 25))
     kept = payment_record(actor=org.finance, account=first.account, payer="金桥", received_on=date(2026, 12, 1),
                           amount="12000.00", reference="HT-1", allocations=[(first, "9983.99")])  # fmt: skip
@@ -373,6 +378,8 @@ def test_the_payment_list_shows_what_is_left_to_allocate(frozen, org, delivered)
     assert rows(finance.get(url)) == [("HT-2", D("300.00")), ("HT-1", D("2016.01"))]
     assert rows(finance.get(url, {"q": "HT-1"})) == [("HT-1", D("2016.01"))]
     finance.post(reverse("receivables:payment_action", args=[kept.pk, "reverse"]), {"reason": "重复录入"}, follow=True)
+    with django_assert_max_num_queries(6):
+        assert [p.reference for p in finance.get(url).context["page"]] == ["HT-1", "HT-2", "HT-1"]
     # a reversed payment has nothing left to allocate, and its reversal is no credit either
     assert rows(finance.get(url, {"credit": "on"})) == [("HT-2", D("300.00"))]
 
