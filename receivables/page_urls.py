@@ -7,6 +7,7 @@ from receivables import views
 
 urlpatterns: list[URLPattern] = [
     path("", views.invoice_list, name="invoice_list"),
+    path("invoices/new/", views.invoice_create, name="invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/<slug:action>/", views.invoice_action, name="invoice_action"),
     path("to-invoice/", views.invoiceable_list, name="invoiceable"),

@@ -39,7 +39,7 @@ from ltc.audit import record_history
 from ltc.errors import DomainError
 from ltc.idempotency import fingerprint
 from ltc.models import IdempotencyKey
-from ltc.money import format_money, to_decimal
+from ltc.money import CURRENCY_CHOICES, format_money, to_decimal
 from ltc.paging import CappedPaginator
 from receivables import exports, services
 from receivables.forms import (
@@ -136,6 +136,12 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     finance = _is_finance(user)
     allocations = list(invoice.allocations.select_related("payment", "reversal", "by").order_by("at", "pk"))
+    # the payments are the customer's owner's to see: someone who sees the invoice through its contract may not
+    seen = set(
+        payment_list_visible_to(user=user)
+        .filter(pk__in={a.payment_id for a in allocations})
+        .values_list("pk", flat=True)
+    )
     write_offs = list(invoice.write_offs.select_related("requested_by", "decided_by"))
     is_open = invoice.kind == Invoice.Kind.INVOICE and invoice.status in OPEN
     today = timezone.localdate()
@@ -146,6 +152,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invoice": invoice,
             "lines": invoice.lines.all(),
             "allocations": allocations,
+            "payments_seen": seen,
             "credit_notes": invoice.credit_notes.order_by("issued_on", "pk"),
             "write_offs": write_offs,
             "finance": finance,
@@ -276,6 +283,87 @@ def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as exc:
         _refused(request, exc)
     return redirect(page)
+
+
+INVOICE_LINES = 5
+
+
+@login_required
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    """A draft invoice with lines of its own (finance): an order without a payment plan, a service billed apart.
+    Pick the customer, then the contract (if any), the lines (what, gross amount, tax rate) and the due date; the
+    draft is then checked and issued on its page."""
+    if not _is_finance(request.user):
+        raise PermissionDenied
+    account_pk = request.POST.get("account") or request.GET.get("account")
+    if not str(account_pk or "").isdigit():
+        q = request.GET.get("q", "").strip()
+        if q:
+            customers = account_list_visible_to(user=request.user, search=q)
+        else:  # the customers with contracts first: most invoices are for one
+            with_contracts = contract_list_visible_to(user=request.user).order_by().values("account_id")
+            customers = Account.objects.filter(pk__in=with_contracts)
+        return render(
+            request,
+            "receivables/invoice_form.html",
+            {
+                "customers": list(customers.order_by("name", "pk")[:PICKER_SIZE]),
+                "q": q,
+                "picker_title": _("Customers with contracts"),
+                "section": "invoices",
+            },
+        )
+    account = account_get_for_user(user=request.user, pk=int(str(account_pk)))
+    contracts = contract_list_visible_to(user=request.user).filter(account=account)
+    post = request.POST
+    rows = [
+        {name: str(post.get(f"line-{n}-{name}", "")).strip() for name in ("description", "total", "tax_rate")}
+        for n in range(1, INVOICE_LINES + 1)
+    ]
+    if request.method == "POST":
+        try:
+            contract = get_object_or_404(contracts, pk=int(post["contract"])) if post.get("contract") else None
+            due_on = _day(post.get("due_on"))
+            lines = [row for row in rows if row["description"] or row["total"]]
+            done, replayed = _once(
+                request,
+                "pages.invoice_create",
+                lambda: {
+                    "invoice": services.invoice_create(
+                        actor=request.user,
+                        account=account,
+                        lines=lines,
+                        contract=contract,
+                        currency=post.get("currency") or None,
+                        due_on=due_on,
+                        note=post.get("note", ""),
+                    ).pk
+                },
+            )
+        except ValueError:
+            messages.error(request, _("Enter a date such as 2026-12-31."))
+        except DomainError as exc:
+            _refused(request, exc)
+        else:
+            if replayed:
+                messages.info(request, RECORDED_ALREADY)
+            else:
+                messages.success(request, _("The draft invoice is ready: check it and issue it."))
+            return redirect("receivables:invoice_detail", pk=done["invoice"])
+    return render(
+        request,
+        "receivables/invoice_form.html",
+        {
+            "account": account,
+            "contracts": contracts,
+            "rows": rows,
+            "posted": post,
+            "currencies": CURRENCY_CHOICES,
+            "default_currency": settings.DEFAULT_CURRENCY,
+            "token": uuid.uuid4().hex,
+            "section": "invoices",
+        },
+    )
 
 
 # --- installments waiting to be invoiced ------------------------------------------------------------------------
@@ -457,7 +545,11 @@ def _pick_customer(request: HttpRequest) -> HttpResponse:
         )
         for customer in customers:
             customer.owes = sums.get(customer.pk)
-    return render(request, "receivables/payment_form.html", {"customers": customers, "q": q, "section": "payments"})
+    return render(
+        request,
+        "receivables/payment_form.html",
+        {"customers": customers, "q": q, "picker_title": _("Who paid? Customers who owe"), "section": "payments"},
+    )
 
 
 def _owing(user: Any) -> QuerySet[Invoice]:

@@ -304,7 +304,7 @@ def test_an_outsider_gets_404_finance_sees_all_a_rep_their_own_contracts(frozen,
         issued_on=date(2026, 12, 1),
     )  # fmt: skip
     payment = payment_record(actor=org.finance, account=first.account, payer="金桥", received_on=date(2026, 12, 1),
-                             amount="1000.00")  # fmt: skip
+                             amount="1000.00", allocations=[(first, "1000.00")])  # fmt: skip
     numbers = lambda user: [  # noqa: E731
         str(i) for i in signed_in(user).get(reverse("receivables:invoice_list")).context["page"]
     ]
@@ -324,12 +324,21 @@ def test_an_outsider_gets_404_finance_sees_all_a_rep_their_own_contracts(frozen,
         assert outsider.get(url).status_code == 404, url
     void = reverse("receivables:invoice_action", args=[first.pk, "void"])
     assert outsider.post(void, {"reason": "x"}).status_code == 404
+    # delivery sees the invoice of the deal they are on, not the customer's payments: the payer, without a link
+    delivery = signed_in(org.delivery)
+    shown = delivery.get(reverse("receivables:invoice_detail", args=[first.pk]))
+    assert (shown.context["payments_seen"], [a.amount for a in shown.context["allocations"]]) == (set(), [D("1000.00")])
+    assert delivery.get(reverse("receivables:payment_detail", args=[payment.pk])).status_code == 404
+    assert signed_in(org.rep).get(reverse("receivables:invoice_detail", args=[first.pk])).context["payments_seen"] == {
+        payment.pk
+    }
     rep = signed_in(org.rep)
     assert rep.get(reverse("receivables:payment_create")).status_code == 403
+    assert rep.get(reverse("receivables:invoice_create")).status_code == 403
     assert rep.get(reverse("receivables:customer_statement", args=[first.account_id])).status_code == 403
     assert Client().get(reverse("receivables:invoice_list")).status_code == 302  # to the login page
     first.refresh_from_db()
-    assert first.status == "issued"
+    assert (first.status, first.void_reason) == ("partially_paid", "")
 
 
 def test_the_invoice_list_filters_searches_and_exports(frozen, org, delivered, django_assert_max_num_queries):
@@ -421,4 +430,33 @@ def test_the_customer_statement_carries_the_balance_forward_and_matches_the_open
     assert [(i.number, i.open, i.days_overdue) for i in earlier.context["open_invoices"]] == [
         ("FP2026-00001", D("9983.99"), 2),
         ("FP2026-00002", D("19967.98"), 0),
+    ]
+
+
+def test_finance_invoices_a_service_billed_apart(frozen, org, delivered):
+    contract = delivered.contract
+    finance = signed_in(org.finance)
+    url = reverse("receivables:invoice_create")
+    line = {"line-1-description": "驻场运维服务 12 月", "line-1-total": "5300.00", "line-1-tax_rate": "6"}
+    form = {"account": contract.account_id, "contract": contract.pk, "currency": "CNY", "due_on": "2026-12-31",
+            "note": "合同外服务", **line}  # fmt: skip
+
+    picker = finance.get(url)
+    bad = finance.post(url, {**form, "line-1-total": "五千", "token": "new-1"})
+    assert [c.name for c in picker.context["customers"]] == ["苏州金桥精密机械"]
+    assert (said(bad), bad.context["rows"][0]["total"], Invoice.objects.count()) == (
+        ["Some invoice lines are not valid. Enter an amount such as 1234.56."], "五千", 0,
+    )  # fmt: skip
+
+    made = finance.post(url, {**form, "token": "new-2"}, follow=True)
+    again = finance.post(url, {**form, "token": "new-2"}, follow=True)
+    draft = Invoice.objects.get()
+    assert made.redirect_chain == [(reverse("receivables:invoice_detail", args=[draft.pk]), 302)]
+    assert said(made) == ["The draft invoice is ready: check it and issue it."]
+    assert (said(again), Invoice.objects.count()) == ([str(RECORDED_ALREADY)], 1)
+    assert (draft.status, draft.contract, draft.owner, draft.due_on, draft.net, draft.tax, draft.total, draft.note) == (
+        "draft", contract, org.rep, date(2026, 12, 31), D("5000.00"), D("300.00"), D("5300.00"), "合同外服务",
+    )  # fmt: skip
+    assert list(draft.lines.values_list("description", "tax_rate", "total")) == [
+        ("驻场运维服务 12 月", D("6.00"), D("5300.00"))
     ]
