@@ -41,6 +41,8 @@ class User(AbstractUser):
     rep_level = models.CharField(_("rep level"), max_length=16, choices=RepLevel.choices, blank=True)
     region = models.CharField(_("region"), max_length=16, choices=Region.choices, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # The person's own clock for the morning digest; blank means the company's (settings.TIME_ZONE).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("user")

@@ -67,3 +67,42 @@ def home_team_id(user: User | None) -> int | None:
         return None
     membership = Membership.objects.filter(user=user, role__in=[Role.REP, Role.MANAGER]).order_by("pk").first()
     return membership.team_id if membership else None
+
+
+_ANCESTORS_SQL = """
+WITH RECURSIVE up(id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM org_team WHERE id = ANY(%s)
+    UNION
+    SELECT t.id, t.parent_id, up.depth + 1 FROM org_team t JOIN up ON t.id = up.parent_id
+)
+SELECT id, min(depth) FROM up GROUP BY id
+"""
+
+
+def managers_of(*, user: User) -> list[User]:
+    """The active people who manage ``user``: the managers of the nearest team above or at the person's teams
+    that has any (a manager of a team manages every team below it), never the person themselves. Empty when
+    nobody manages them (a top manager)."""
+    teams = list(Membership.objects.filter(user=user).values_list("team_id", flat=True).distinct())
+    if not teams:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_ANCESTORS_SQL, [teams])
+        depth = dict(cursor.fetchall())
+    managers = (
+        Membership.objects.filter(team_id__in=depth, role=Role.MANAGER, user__is_active=True)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    nearest = min((depth[m.team_id] for m in managers), default=None)
+    seen: dict[int, User] = {}
+    for membership in managers:
+        if depth[membership.team_id] == nearest:
+            seen.setdefault(membership.user_id, membership.user)
+    return list(seen.values())
+
+
+def finance_people() -> QuerySet[User]:
+    """Everyone active who holds the finance role in some team."""
+    return User.objects.filter(is_active=True, memberships__role=Role.FINANCE).distinct().order_by("pk")

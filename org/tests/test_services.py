@@ -5,8 +5,8 @@ import pytest
 from ltc.access import profile_for
 from ltc.errors import DomainError
 from org.models import Membership, Role, Team
-from org.selectors import team_subtree_ids
-from org.services import membership_add, team_create, team_update
+from org.selectors import finance_people, managers_of, team_subtree_ids
+from org.services import membership_add, team_create, team_update, user_deactivate
 
 
 def test_a_team_cannot_move_below_its_own_sub_team(org):
@@ -59,3 +59,17 @@ def test_a_person_may_hold_several_roles_and_the_scope_follows(org):
     assert profile is not None
     assert profile.roles == {"rep", "manager"}
     assert profile.owner_ids == {org.rep.pk, org.other_rep.pk}
+
+
+def test_managers_of_are_the_nearest_managers_above_never_oneself(org):
+
+    assert [u.username for u in managers_of(user=org.rep)] == ["manager"]
+    assert [u.username for u in managers_of(user=org.sub_rep)] == ["sub_manager"]
+    assert [u.username for u in managers_of(user=org.sub_manager)] == ["manager"]
+    assert [u.username for u in managers_of(user=org.manager)] == ["parent_manager"]
+    assert [u.username for u in managers_of(user=org.other_rep)] == ["parent_manager"]
+    assert managers_of(user=org.parent_manager) == []
+    assert managers_of(user=org.finance) == []
+    user_deactivate(actor=org.admin, user=org.sub_manager)
+    assert [u.username for u in managers_of(user=org.sub_rep)] == ["manager"]
+    assert [u.username for u in finance_people()] == ["finance"]
