@@ -23,6 +23,10 @@ class ReadOnly:
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # listed as read-only, fields the model sets itself (allocation and request times) can be shown too
+        return [*super().get_readonly_fields(request, obj), *(getattr(self, "fields", None) or [])]  # type: ignore[misc]
+
 
 class InvoiceLineInline(ReadOnly, admin.TabularInline):
     model = InvoiceLine

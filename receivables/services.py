@@ -43,6 +43,7 @@ NOT_INVOICEABLE = "installment_not_invoiceable"
 ALREADY_INVOICED = "installment_invoiced"
 NOT_DRAFT = "invoice_issued_is_immutable"
 BAD_DATE = "invalid_date"
+CREDIT_NOTE_NOT_VOIDABLE = "credit_note_not_voidable"
 HAS_ALLOCATIONS = "invoice_has_allocations"
 REASON_REQUIRED = "reason_required"
 NOT_POSITIVE = "amount_not_positive"
@@ -251,6 +252,11 @@ def invoice_void(*, actor: Any, invoice: Invoice, reason: str) -> Invoice:
         raise DomainError(_("Say why."), code=REASON_REQUIRED, fields={"reason": [_("Required.")]})
     if invoice.status == InvoiceStatus.VOID:
         raise DomainError(_("This invoice is void already."), code=INVOICE_NOT_OPEN)
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        # its credit sits on the corrected invoice: voiding the note alone would leave that invoice owing less
+        raise DomainError(
+            _("A credit note is not voided: to undo it, invoice the amount again."), code=CREDIT_NOTE_NOT_VOIDABLE
+        )
     if invoice.allocated or invoice.credited or invoice.written_off:
         raise DomainError(
             _("Payments, credit notes or write-offs are on this invoice: reverse them or issue a credit note."),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -97,7 +97,7 @@ def _once(request: HttpRequest, scope: str, act: Callable[[], dict[str, Any]]) -
     with transaction.atomic():
         # a second request with the same token waits on this insert until the first commits, then finds it
         row, created = IdempotencyKey.objects.get_or_create(
-            user=request.user, scope=scope, key=token, defaults={"fingerprint": fingerprint(content)}
+            user=cast(Any, request.user), scope=scope, key=token, defaults={"fingerprint": fingerprint(content)}
         )
         if not created:
             return dict(row.response or {}), True
@@ -307,7 +307,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
             request,
             "receivables/invoice_form.html",
             {
-                "customers": list(customers.order_by("name", "pk")[:PICKER_SIZE]),
+                "customers": [(c, None) for c in customers.order_by("name", "pk")[:PICKER_SIZE]],
                 "q": q,
                 "picker_title": _("Customers with contracts"),
                 "section": "invoices",
@@ -543,12 +543,20 @@ def _pick_customer(request: HttpRequest) -> HttpResponse:
                 n=Sum("total") - Sum("allocated") - Sum("credited") - Sum("written_off")
             )
         )
-        for customer in customers:
-            customer.owes = sums.get(customer.pk)
+        return render(
+            request,
+            "receivables/payment_form.html",
+            {
+                "customers": [(c, sums.get(c.pk)) for c in customers],
+                "q": q,
+                "picker_title": _("Who paid? Customers who owe"),
+                "section": "payments",
+            },
+        )
     return render(
         request,
         "receivables/payment_form.html",
-        {"customers": customers, "q": q, "picker_title": _("Who paid? Customers who owe"), "section": "payments"},
+        {"customers": [(c, None) for c in customers], "q": q, "section": "payments"},
     )
 
 
@@ -784,7 +792,13 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
         text = _("Invoice, due %(day)s") % {"day": invoice.due_on.isoformat() if invoice.due_on else "—"}
         entries.append(
             StatementEntry(
-                invoice.issued_on, "invoice", text, invoice.number or "", debit=invoice.total, order=0, pk=invoice.pk
+                invoice.issued_on or as_of,
+                "invoice",
+                text,
+                invoice.number or "",
+                debit=invoice.total,
+                order=0,
+                pk=invoice.pk,
             )
         )
     notes = (
@@ -798,7 +812,7 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
         text = _("Credit note on %(number)s") % {"number": note.corrects.number if note.corrects else ""}
         entries.append(
             StatementEntry(
-                note.issued_on, "credit_note", text, note.number or "", credit=note.total, order=1, pk=note.pk
+                note.issued_on or as_of, "credit_note", text, note.number or "", credit=note.total, order=1, pk=note.pk
             )
         )
     write_offs = WriteOff.objects.filter(
@@ -837,8 +851,6 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(open__gt=0)
         .order_by("due_on", "issued_on", "pk")
     )
-    for invoice in open_invoices:
-        invoice.days_overdue = max((as_of - invoice.due_on).days, 0) if invoice.due_on else 0
     owed = sum((i.open for i in open_invoices), ZERO)
     credit = _credit_as_of(payments, as_of)
     return render(
@@ -856,7 +868,7 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
             "closing": balance,
             "invoiced": sum((e.debit for e in entries), ZERO),
             "settled": sum((e.credit for e in entries), ZERO),
-            "open_invoices": open_invoices,
+            "open_invoices": [(i, max((as_of - i.due_on).days, 0) if i.due_on else 0) for i in open_invoices],
             "owed": owed,
             "credit": credit,
             "due": owed - credit,

@@ -88,3 +88,11 @@ def test_a_void_invoice_frees_its_installment_and_a_credit_note_takes_part_back(
     with pytest.raises(DomainError) as credited:
         invoice_void(actor=org.finance, invoice=second, reason="重开")
     assert credited.value.code == "invoice_has_allocations"
+    with pytest.raises(DomainError) as note_voided:
+        invoice_void(actor=org.finance, invoice=note, reason="撤销折让")
+    note.refresh_from_db()
+    second.refresh_from_db()
+    assert (note_voided.value.code, note.status, second.credited, second.open_balance) == (
+        "credit_note_not_voidable", note.status, Decimal("1000.00"), Decimal("18967.98"),
+    )  # fmt: skip
+    assert note.status != "void"
