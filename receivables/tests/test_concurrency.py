@@ -28,7 +28,8 @@ def open_invoice(org, account, total: str) -> Invoice:
 
 def run_together(count: int, work) -> list:
     """Start ``count`` threads at one barrier; each runs ``work(i)`` on its own connection."""
-    barrier, results = threading.Barrier(count), [None] * count
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
 
     def run(i: int) -> None:
         try:

@@ -33,7 +33,7 @@ def issued(org, installment) -> Invoice:
 
 
 def sums(*records) -> list[tuple]:
-    out = []
+    out: list[tuple[object, ...]] = []
     for record in records:
         record.refresh_from_db()
         if isinstance(record, Invoice):
