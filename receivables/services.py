@@ -391,6 +391,7 @@ def payment_record(
         )  # fmt: skip
     if allocations:
         allocate(actor=actor, payment=payment, parts=allocations)
+        payment.refresh_from_db(fields=["allocated"])  # the caller reads what it allocated, not the stale zero
     return payment
 
 

@@ -51,6 +51,7 @@ def test_a_payment_settles_two_invoices_and_leaves_a_credit(org, delivered):
         amount="25000.00", reference="电汇 HT2026-0001",
         allocations=[(first, "9983.99"), (second, "10000.00")],
     )  # fmt: skip
+    assert (payment.allocated, payment.unallocated) == (Decimal("19983.99"), Decimal("5016.01"))  # as returned
     assert sums(first, second, payment) == [
         ("paid", Decimal("9983.99"), Decimal("0.00")),
         ("partially_paid", Decimal("10000.00"), Decimal("9967.98")),

@@ -409,11 +409,13 @@ def test_the_page_the_api_and_the_function_agree_on_dso(book, org, client, djang
     expected = reports.dso(org.finance, date(2026, 10, 1), date(2026, 12, 31))
     client.force_login(org.finance)
     with django_assert_max_num_queries(14):
-        page = client.get(reverse("receivables:dso") + "?start=2026-10-01&end=2026-12-31")
+        page = client.get(reverse("receivables:dso") + "?start=2026-10-01&end=2026-12-31", HTTP_ACCEPT_LANGUAGE="en")
     answer = api(org.finance).get("/api/v1/receivables/dso/?start=2026-10-01&end=2026-12-31").json()
     assert page.context["report"] == expected
     html = page.content.decode()
     assert "DSO = receivables at period end ÷ credit sales in the period × days in the period" in html
+    chinese = client.get(reverse("receivables:dso"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "DSO = 期末应收账款 ÷ 期间赊销额 × 期间天数" in chinese
     assert ">91.5<" in html and ">88.4<" in html and ">108.2<" in html
     assert answer["company"] == {"level": "company", "key": None, "label": "Total", "receivables": "45186.53",
                                  "credit_sales": "45451.97", "dso": "91.5"}  # fmt: skip
