@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "contracts.tasks.installments_dates_reached",
         "schedule": crontab(hour=16, minute=10),
     },
+    # Reminders due in the last minute (and any a stopped beat missed) into the delivery table, then drain it.
+    "reminders-tick": {"task": "activities.tasks.reminders_tick", "schedule": 60.0, "options": {"expires": 55}},
+    # Morning digests of the people whose 09:00 has come (each in their own time zone).
+    "digests-tick": {"task": "activities.tasks.digests_tick", "schedule": crontab(minute="*/15")},
 }
 
 

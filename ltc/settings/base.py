@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils.translation import gettext_lazy as _
 
 from ltc.settings.env import BASE_DIR, celery_broker_url, env, redis_url
@@ -200,6 +202,33 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Retries of a task that met a broker or database error: exponential backoff, capped (see activities/tasks.py).
+CELERY_TASK_RETRY_MAX = env.int("CELERY_TASK_RETRY_MAX", default=5)
+CELERY_TASK_RETRY_BACKOFF_MAX = env.int("CELERY_TASK_RETRY_BACKOFF_MAX", default=300)
+
+# Reminders (activities/notify.py). Each minute the beat asks every source for what became due in the last
+# REMINDER_LOOKBACK, so a beat that was down for less than that loses nothing (the table is unique, so looking
+# back again creates nothing twice).
+REMINDER_LOOKBACK = timedelta(hours=env.int("REMINDER_LOOKBACK_HOURS", default=24))
+# A planned activity not done this long after its due time reminds again ("overdue").
+REMINDER_OVERDUE_AFTER = timedelta(minutes=env.int("REMINDER_OVERDUE_AFTER_MINUTES", default=60))
+# A worker holds a claimed delivery this long; after that another worker may take it (the first one died).
+REMINDER_LEASE = timedelta(seconds=env.int("REMINDER_LEASE_SECONDS", default=120))
+REMINDER_CLAIM_BATCH = env.int("REMINDER_CLAIM_BATCH", default=100)
+# A failing channel is tried again after 1, 2, 4 … minutes (at most REMINDER_BACKOFF_MAX), then marked failed.
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+REMINDER_BACKOFF_BASE = timedelta(seconds=env.int("REMINDER_BACKOFF_BASE_SECONDS", default=60))
+REMINDER_BACKOFF_MAX = timedelta(seconds=env.int("REMINDER_BACKOFF_MAX_SECONDS", default=3600))
+# The morning digest: from this local hour, within the window (a digest after lunch helps nobody).
+REMINDER_DIGEST_HOUR = env.int("REMINDER_DIGEST_HOUR", default=9)
+REMINDER_DIGEST_WINDOW = timedelta(hours=env.int("REMINDER_DIGEST_WINDOW_HOURS", default=4))
+# The right-hand side of each reminder email's Message-ID: <delivery-{id}@{domain}>.
+REMINDER_MESSAGE_ID_DOMAIN = env.str("REMINDER_MESSAGE_ID_DOMAIN", default="ltc.localhost")
+# Put before a record's path in reminder emails, e.g. https://crm.example.com
+REMINDER_SITE_URL = env.str("REMINDER_SITE_URL", default="")
+# Drain tasks the beat enqueues each minute (each claims its own batches; more spread work across workers).
+REMINDER_DRAIN_TASKS = env.int("REMINDER_DRAIN_TASKS", default=2)
+
 # A worker writes this key every few seconds; /healthz reads its age.
 WORKER_HEARTBEAT_KEY = "ltc:celery:worker-heartbeat"
 WORKER_HEARTBEAT_SECONDS = 10
