@@ -421,9 +421,8 @@ def test_the_page_the_api_and_the_function_agree_on_dso(book, org, client, djang
                                  "credit_sales": "45451.97", "dso": "91.5"}  # fmt: skip
     assert [(r["key"], r["dso"]) for r in answer["reps"]] == [(r.key, str(r.dso)) for r in expected.reps]
     assert [(r["key"], r["dso"]) for r in answer["teams"]] == [(r.key, str(r.dso)) for r in expected.teams]
-    assert (
-        answer["formula"] == "DSO = 期末应收账款 ÷ 期间赊销额 × 期间天数" and answer["days"] == 92
-    )  # no Accept-Language
+    assert answer["formula"] == "DSO = receivables at period end ÷ credit sales in the period × days in the period"
+    assert answer["days"] == 92
 
 
 def test_the_page_the_api_and_the_function_agree_on_overdue(book, org, client, django_assert_max_num_queries):
