@@ -528,3 +528,86 @@ def test_no_digest_outside_the_morning_window(org):
 
     # then
     assert result.created == 0
+
+
+# --- the tasks and the beat -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_celery():
+    from ltc.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous
+
+
+@pytest.mark.django_db
+def test_the_beat_s_tick_materializes_then_drains_into_the_inbox(org, eager_celery):
+    # given
+    org.rep.language = "en"
+    org.rep.save(update_fields=["language"])
+    planned_call(org)
+
+    # when
+    with time_machine.travel(DUE, tick=False):
+        result = eager_celery.tasks["activities.tasks.reminders_tick"].apply().get()
+        again = eager_celery.tasks["activities.tasks.reminders_tick"].apply().get()
+
+    # then
+    assert (result["due"], result["created"], again["created"]) == (1, 1, 0)
+    inbox = list(Notification.objects.values_list("recipient_id", "text"))
+    assert inbox == [(org.rep.pk, "Due now: 回访张总 (星河科技)")]
+
+
+def test_the_beat_schedules_the_reminder_ticks_and_the_workers_know_them():
+    from celery.schedules import crontab
+
+    from ltc.celery import app
+
+    app.loader.import_default_modules()
+    schedule = app.conf.beat_schedule
+    assert schedule["reminders-tick"]["task"] == "activities.tasks.reminders_tick"
+    assert schedule["reminders-tick"]["schedule"] == 60.0
+    assert schedule["digests-tick"]["task"] == "activities.tasks.digests_tick"
+    assert schedule["digests-tick"]["schedule"] == crontab(minute="*/15")
+    mine = {"activities.tasks.reminders_tick", "activities.tasks.digests_tick", "activities.tasks.deliveries_drain"}
+    assert mine - set(app.tasks) == set()
+
+
+def test_the_tasks_retry_with_backoff_when_the_broker_or_the_database_is_away():
+    from django.db import OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from activities.tasks import digests_tick_task, reminders_tick_task
+
+    for task in (reminders_tick_task, digests_tick_task, deliveries_drain_task):
+        assert OperationalError in task.autoretry_for
+        assert BrokerError in task.autoretry_for
+        assert (task.retry_backoff, task.retry_backoff_max, task.max_retries, task.acks_late) == (True, 300, 5, True)
+
+
+@pytest.mark.django_db
+def test_another_app_adds_its_lines_to_the_digest(org):
+    # given: a section as receivables registers it (the invoices a person owns that are overdue)
+    from activities import reminders
+
+    def overdue_invoices(user: Any, day: Any) -> list[str]:
+        if user.username != "cfo":
+            return []
+        return [f"Invoices to chase ({day:%m-%d})", "- FP2026-00001 ¥12,000.00, 3 days overdue"]
+
+    reminders.register_digest_section(overdue_invoices)
+    cfo = UserFactory.create(username="cfo", time_zone="Asia/Shanghai", language="en")
+    try:
+        # when: nothing else to do that day
+        result = digests_materialize(now=datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
+    finally:
+        reminders._digest_sections.remove(overdue_invoices)
+
+    # then
+    assert result.created == 1
+    digest = Delivery.objects.get(kind=DIGEST)
+    assert digest.recipient == cfo
+    assert digest.params["body"] == "Invoices to chase (12-01)\n- FP2026-00001 ¥12,000.00, 3 days overdue"
