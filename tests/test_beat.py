@@ -9,5 +9,10 @@ def test_every_scheduled_task_is_registered():
     app.loader.import_default_modules()
     app.autodiscover_tasks(force=True)
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert scheduled == {"opportunities.tasks.quotes_expire", "contracts.tasks.installments_dates_reached"}
+    assert scheduled == {
+        "opportunities.tasks.quotes_expire",
+        "contracts.tasks.installments_dates_reached",
+        "activities.tasks.reminders_tick",
+        "activities.tasks.digests_tick",
+    }
     assert scheduled - set(app.tasks) == set()
