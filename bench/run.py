@@ -289,12 +289,84 @@ def bench_cash(invoices: int, runs: int) -> dict[str, object]:
     return results
 
 
+def bench_reminders(count: int) -> dict[str, object]:
+    """The reminder path on the loaded data: ``count`` planned activities fall due within the last hour; one
+    beat tick runs every registered source (leads, deals, quotes, installments, invoices, activities) and
+    inserts their deliveries; a second tick must insert nothing; then workers claim and send them to the
+    inbox, on one thread and on two at once."""
+    import threading
+    from datetime import timedelta
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.utils import timezone
+
+    from activities.models import Activity, Delivery, Notification
+    from activities.notify import deliveries_claim, delivery_send, reminders_materialize
+    from leads.models import Lead
+
+    rng = random.Random(17)  # noqa: S311 - test data
+    now = timezone.now()
+    lead_type = ContentType.objects.get_for_model(Lead)
+    leads = list(Lead.objects.exclude(owner=None).order_by("pk").values_list("pk", "owner_id")[:count])
+    Activity.objects.bulk_create(
+        [
+            Activity(kind="call", subject=f"回访 {pk}", due_at=now - timedelta(seconds=rng.randrange(60, 3000)),
+                     assignee_id=owner, target_type=lead_type, target_id=pk)
+            for pk, owner in leads
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    started = time.perf_counter()
+    first = reminders_materialize(now=now)
+    first_s = time.perf_counter() - started
+    started = time.perf_counter()
+    second = reminders_materialize(now=now)
+    second_s = time.perf_counter() - started
+    assert second.created == 0, second
+    pending = Delivery.objects.filter(status="pending").count()
+
+    def drain(worker: str, sent: list[int]) -> None:
+        try:
+            while ids := deliveries_claim(worker=worker, batch=100, now=now):
+                sent.extend(1 for i in ids if delivery_send(delivery_id=i, worker=worker, now=now) == "sent")
+        finally:
+            connection.close()
+
+    half: list[int] = []
+    started = time.perf_counter()
+    while len(half) < pending // 2 and (ids := deliveries_claim(worker="bench-1", batch=100, now=now)):
+        half.extend(1 for i in ids if delivery_send(delivery_id=i, worker="bench-1", now=now) == "sent")
+    one_s = time.perf_counter() - started
+    sent: list[list[int]] = [[], []]
+    threads = [threading.Thread(target=drain, args=(f"bench-{k + 2}", sent[k])) for k in range(2)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    two_s = time.perf_counter() - started
+    rest = sum(len(part) for part in sent)
+    assert Notification.objects.count() == Delivery.objects.filter(channel="inbox", status="sent").count()
+    return {
+        "activities due": len(leads),
+        "deliveries created by one tick": first.created,
+        "tick_s": round(first_s, 2),
+        "second tick created": second.created,
+        "second_tick_s": round(second_s, 2),
+        "inbox sends per s, one worker": round(len(half) / one_s),
+        "inbox sends per s, two workers": round(rest / two_s) if two_s else 0,
+        "left pending": Delivery.objects.filter(status="pending").count(),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60, help="requests per timed page")
     parser.add_argument("--deals", type=int, default=30_000)
     parser.add_argument("--invoices", type=int, default=4_000)
+    parser.add_argument("--reminders", type=int, default=10_000)
     args = parser.parse_args()
 
     import django
@@ -314,6 +386,7 @@ def main() -> int:
         results["lists"] = bench_lists(args.runs)
         results["deals"] = bench_deals(args.deals, args.runs)
         results["cash"] = bench_cash(args.invoices, args.runs)
+        results["reminders"] = bench_reminders(args.reminders)
     finally:
         teardown_databases(names, verbosity=0)
     print(json.dumps(results, ensure_ascii=False, indent=2))
