@@ -611,3 +611,34 @@ def test_another_app_adds_its_lines_to_the_digest(org):
     digest = Delivery.objects.get(kind=DIGEST)
     assert digest.recipient == cfo
     assert digest.params["body"] == "Invoices to chase (12-01)\n- FP2026-00001 ¥12,000.00, 3 days overdue"
+
+
+# --- the administrators' view ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_administrator_sees_failed_deliveries_and_tries_them_again(org, client):
+    # given
+    superuser = UserFactory.create(username="root", is_staff=True, is_superuser=True)
+    failed = a_delivery(org.rep, occurrence="f", status=DeliveryStatus.FAILED, attempts=6, last_error="SMTPError: no")
+    a_delivery(org.rep, occurrence="s", status=DeliveryStatus.SENT)
+    client.force_login(superuser)
+
+    # when
+    page = client.get("/admin/activities/delivery/", {"status__exact": "failed"})
+
+    # then
+    assert page.status_code == 200
+    assert list(page.context["cl"].result_list) == [failed]
+    assert "SMTPError: no" in page.content.decode()
+
+    # when
+    answer = client.post(
+        "/admin/activities/delivery/", {"action": "retry", "_selected_action": [failed.pk]}, follow=True
+    )
+
+    # then
+    assert answer.status_code == 200
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (DeliveryStatus.PENDING, 0)
+    assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 1
