@@ -236,10 +236,20 @@ def invoice_issue(
             _("An invoice falls due on or after its issue date."), code=BAD_DATE, fields={"due_on": [_("Too early.")]}
         )
     with acting_as(actor):
-        invoice.number = next_number(day, settings.INVOICE_NUMBER_PATTERN)
+        invoice.number = _unused_number(day, settings.INVOICE_NUMBER_PATTERN)
         invoice.status, invoice.issued_on, invoice.due_on = InvoiceStatus.ISSUED, day, due
         invoice.save()
     return invoice
+
+
+def _unused_number(day: date, pattern: str) -> str:
+    """The next number of the series that no invoice carries yet (case ignored, as an import compares them): a
+    company's history may have come in with numbers of the same form, which the series then steps over."""
+    for _step in range(100_000):
+        number = next_number(day, pattern)
+        if not Invoice.objects.filter(number__iexact=number).exists():
+            return number
+    raise Conflict(_("No free invoice number is left in this series."), code=DUPLICATE_NUMBER)
 
 
 @transaction.atomic
@@ -296,7 +306,7 @@ def credit_note_issue(
         )  # fmt: skip
     with acting_as(actor):
         note = Invoice.objects.create(
-            kind=Invoice.Kind.CREDIT_NOTE, number=next_number(today, settings.CREDIT_NOTE_NUMBER_PATTERN),
+            kind=Invoice.Kind.CREDIT_NOTE, number=_unused_number(today, settings.CREDIT_NOTE_NUMBER_PATTERN),
             account_id=invoice.account_id, contract_id=invoice.contract_id, installment_id=invoice.installment_id,
             corrects=invoice, status=InvoiceStatus.ISSUED, issued_on=today, due_on=today, currency=invoice.currency,
             note=reason.strip()[:300], created_by=actor, owner_id=invoice.owner_id, team_id=invoice.team_id,

@@ -96,3 +96,26 @@ def test_a_void_invoice_frees_its_installment_and_a_credit_note_takes_part_back(
         "credit_note_not_voidable", note.status, Decimal("1000.00"), Decimal("18967.98"),
     )  # fmt: skip
     assert note.status != "void"
+
+
+def test_the_series_steps_over_numbers_a_history_import_brought(org, delivered):
+    from receivables.services import invoice_record_historical
+
+    account = delivered.contract.account
+    for number in ("FP2026-00001", "fp2026-00002"):  # the history kept its own numbers, in this series' form
+        invoice_record_historical(
+            actor=org.finance, account=account, number=number, issued_on=date(2026, 3, 1), amount="100.00"
+        )
+    fresh = invoice_issue(
+        actor=org.finance,
+        invoice=invoice_create_from_installment(actor=org.finance, installment=installment(delivered, "签约款")),
+        issued_on=date(2026, 11, 25),
+    )
+    note = credit_note_issue(
+        actor=org.finance, invoice=fresh, amount="1.00", reason="尾差", issued_on=date(2026, 11, 25)
+    )
+
+    assert (fresh.number, note.number) == ("FP2026-00003", "HC2026-00001")
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+        "FP2026-00001", "FP2026-00003", "HC2026-00001", "fp2026-00002",
+    ]  # fmt: skip
