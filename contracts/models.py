@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -122,6 +123,9 @@ class Contract(models.Model):
     def __str__(self) -> str:
         return f"{self.number} · {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract_detail", args=[self.pk])
+
 
 # Finance sees every contract; the deal's owner, managers and iron triangle see theirs.
 CONTRACT_VISIBILITY = Visibility(owner="owner_id", team="team_id", members=("presales_id", "delivery_id"), finance=True)
@@ -185,6 +189,9 @@ class Installment(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:contract_detail", args=[self.contract_id])
 
 
 class Check(models.Model):
@@ -368,6 +375,9 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:order_detail", args=[self.pk])
 
 
 ORDER_VISIBILITY = Visibility(owner="owner_id", team="team_id", members=("presales_id", "delivery_id"), finance=True)

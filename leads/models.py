@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import CompanySize
@@ -245,6 +246,9 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.company}" if self.company else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:lead_detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -233,6 +234,9 @@ class Opportunity(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:opportunity_detail", args=[self.pk])
+
 
 # The owner and their managers see a deal; so do the solution and delivery leads on it (the iron triangle).
 OPPORTUNITY_VISIBILITY = Visibility(owner="owner_id", team="team_id", members=("presales_id", "delivery_id"))
@@ -403,6 +407,9 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"Q{self.opportunity_id}-v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:quote_detail", args=[self.pk])
 
 
 class QuoteLine(models.Model):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ltc.access import Visibility
@@ -129,6 +130,9 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number or _("Draft invoice #%(pk)s") % {"pk": self.pk}
 
+    def get_absolute_url(self) -> str:
+        return reverse("receivables:invoice_detail", args=[self.pk])
+
     @property
     def open_balance(self) -> Decimal:
         """What is still owed: the total less what was paid, credited and written off."""
@@ -214,6 +218,9 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_on} {self.payer} {self.amount}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("receivables:payment_detail", args=[self.pk])
 
     @property
     def unallocated(self) -> Decimal:

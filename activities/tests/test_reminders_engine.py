@@ -97,6 +97,7 @@ def test_a_planned_activity_reminds_its_assignee_at_its_due_time_and_not_a_minut
     assert delivery.message == "Due now: %(subject)s (%(target)s)"
     assert delivery.params == {"subject": "回访张总", "target": "星河科技"}
     assert delivery.on_behalf_of is None
+    assert delivery.url == f"/customers/{activity.target_id}/"  # the record's page, where the inbox links to
 
 
 @pytest.mark.django_db
