@@ -53,6 +53,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("contracts/", include("contracts.urls")),
     path("receivables/", include("receivables.urls")),
+    path("", include("activities.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the docs run under our CSP without inline script.

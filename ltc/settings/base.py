@@ -252,3 +252,39 @@ import pghistory  # noqa: E402
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
+
+# Activities on any record (activities/): how a record of each kind is fetched for a person, through its app's
+# visibility selector (a record they may not see raises Http404 or DoesNotExist), and where its page lives.
+# Wiring like ltc/urls.py: activities itself imports no stage app.
+ACTIVITY_TARGETS = {
+    "leads.lead": "leads.selectors.lead_get_for_user",
+    "customers.account": "customers.selectors.account_get_for_user",
+    "opportunities.opportunity": "opportunities.selectors.opportunity_get_for_user",
+    "opportunities.quote": "opportunities.selectors.quote_get_for_user",
+    "contracts.contract": "contracts.selectors.contract_get_for_user",
+    "contracts.order": "contracts.selectors.order_get_for_user",
+    "receivables.invoice": "receivables.selectors.invoice_get_for_user",
+}
+ACTIVITY_TARGET_PAGES = {
+    "leads.lead": "leads:lead_detail",
+    "customers.account": "customers:account_detail",
+    "opportunities.opportunity": "opportunities:opportunity_detail",
+    "opportunities.quote": "opportunities:quote_detail",
+    "contracts.contract": "contracts:contract_detail",
+    "contracts.order": "contracts:order_detail",
+    "receivables.invoice": "receivables:invoice_detail",
+}
+# Records whose stage moves have their own history table, shown on the timeline as stage changes: the table,
+# the field pointing at the record, the before / after / time / actor fields, and the record's field the moves
+# change (left out of the audit entries, which would repeat them). Other records' status changes come from their
+# audit history (a change of "status").
+ACTIVITY_STAGE_HISTORY = {
+    "opportunities.opportunity": {
+        "model": "opportunities.StageChange", "record": "opportunity", "before": "from_stage", "after": "to_stage",
+        "at": "at", "actor": "actor", "covers": ["stage_id", "stage", "probability", "stage_entered_at", "version"],
+    },
+    "contracts.order": {
+        "model": "contracts.OrderChange", "record": "order", "before": "from_status", "after": "to_status",
+        "at": "at", "actor": "actor", "note": "note", "covers": ["status"],
+    },
+}  # fmt: skip
