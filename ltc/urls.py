@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from activities.api import ActivityViewSet, NotificationViewSet
 from contracts.api import ContractViewSet, OrderViewSet
 from customers.api import AccountViewSet, ContactViewSet
 from insights.views import home
@@ -32,6 +33,8 @@ router.register("contracts", ContractViewSet, basename="contract")
 router.register("orders", OrderViewSet, basename="order")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
