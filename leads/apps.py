@@ -8,6 +8,7 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from activities.hooks import on_activity_done
+        from leads import reminders  # noqa: F401 - registers the leads' reminder kinds and sources
         from leads.importers import LEAD_IMPORT
         from leads.services import lead_touched
         from ltc.importer import register

@@ -288,3 +288,27 @@ ACTIVITY_STAGE_HISTORY = {
         "at": "at", "actor": "actor", "note": "note", "covers": ["status"],
     },
 }  # fmt: skip
+
+# Reminder sources of the stage apps (leads/, opportunities/, contracts/, receivables/ reminders.py). A reminder
+# about a date (a due date, a validity date, N days of silence) fires at REMINDER_DAY_STARTS_AT on that day in
+# TIME_ZONE, never at midnight. Per-status and per-stage days come as JSON, e.g.
+# REMINDER_DEAL_STALE_DAYS='{"open": 14, "谈判": 7}'; 0 turns that status or stage off.
+from datetime import time  # noqa: E402
+
+REMINDER_DAY_STARTS_AT = time.fromisoformat(env.str("REMINDER_DAY_STARTS_AT", default="08:00"))
+# A lead's owner is warned this long before its first-contact deadline.
+REMINDER_FIRST_CONTACT_WARN = timedelta(minutes=env.int("REMINDER_FIRST_CONTACT_WARN_MINUTES", default=120))
+# An open lead with no contact (call, email, meeting, visit, demo) for this many days, by lead status.
+REMINDER_LEAD_STALE_DAYS: dict[str, int] = env.json(
+    "REMINDER_LEAD_STALE_DAYS", default={"new": 7, "contacted": 7, "qualified": 7, "nurturing": 7}
+)
+# An open deal with no activity and no stage change for this many days: by stage name (Chinese or English), else
+# by stage category ("open"), else "default".
+REMINDER_DEAL_STALE_DAYS: dict[str, int] = env.json("REMINDER_DEAL_STALE_DAYS", default={"open": 14})
+# A sent quote's deal owner is warned this many days before its last valid day.
+REMINDER_QUOTE_EXPIRY_WARN_DAYS = env.int("REMINDER_QUOTE_EXPIRY_WARN_DAYS", default=3)
+# Installments and invoices remind their owner this many days before they are due (each once).
+REMINDER_DUE_DAYS: tuple[int, ...] = tuple(env.list("REMINDER_DUE_DAYS", cast=int, default=[7, 1]))
+# An overdue invoice escalates this many days after its due date: level 1 its owner, level 2 the owner's
+# managers, level 3 finance; each level once, none once the invoice is paid, credited, written off or void.
+REMINDER_ESCALATION_DAYS: tuple[int, ...] = tuple(env.list("REMINDER_ESCALATION_DAYS", cast=int, default=[1, 15, 30]))
