@@ -1,0 +1,243 @@
+"""Rep performance: per rep, the funnel of the period (counts and conversion at each stage), activities per
+week, win rate, average deal size, the sales cycle and the DSO of their receivables; and won value per product.
+
+Definitions (said on the page and in the API):
+
+- **win rate**: deals won in the period ÷ deals closed in it (won + lost), by count;
+- **average deal size**: the won amount ÷ the deals won, in the chosen currency;
+- **activities per week**: activities done in the period ÷ the period's weeks (days ÷ 7);
+- **sales cycle to cash**: the median days from the lead's creation (the deal's opening when it had no lead)
+  to the first money allocated on its contract, over the contracts whose first money arrived in the period;
+- **sales cycle to close**: the median days from the deal's opening to its win, over the deals won in the period
+  (imported deals, such as the Maven data, have no cash: this is their cycle);
+- **DSO**: ``receivables.reports.dso`` over the period, for the rep's invoices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
+
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import ACTIVITY_VISIBILITY, Activity
+from insights.funnel import WON, FunnelRow, _deals, funnel, won_at, won_condition
+from insights.scope import DaysBetweenDates, DaysBetweenTimes, LocalDate, Percentile, Scope, round_days, share
+from ltc.access import visible
+from opportunities.models import Category, Opportunity, Product, Quote, QuoteLine
+from org.models import User
+from receivables import reports
+from receivables.models import ZERO, Allocation, Invoice
+from receivables.selectors import invoice_list_visible_to
+
+CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class RepRow:
+    id: int | None
+    name: str
+    funnel: FunnelRow | None
+    won: int = 0
+    lost: int = 0
+    won_amount: Decimal = ZERO
+    activities: int = 0
+    activities_per_week: float | None = None
+    cycle_to_cash: float | None = None
+    cycle_to_close: float | None = None
+    dso: Decimal | None = None
+
+    @property
+    def win_rate(self) -> float | None:
+        return share(self.won, self.won + self.lost)
+
+    @property
+    def average_deal(self) -> Decimal | None:
+        if not self.won:
+            return None
+        return (self.won_amount / self.won).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    name: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RepPerformance:
+    scope: Scope
+    total: RepRow
+    reps: list[RepRow]
+    products: list[ProductRow] = field(default_factory=list)
+
+
+def _won(scope: Scope) -> Any:
+    return _deals(scope).filter(won_condition()).annotate(won_at=won_at()).filter(scope.in_period("won_at"))
+
+
+def _closed(scope: Scope, group: str | None) -> dict[Any, dict[str, Any]]:
+    """Won and lost in the period, and the won amount (in the currency), per owner."""
+    won = _won(scope)
+    lost = _deals(scope).filter(stage__category=Category.LOST).filter(scope.in_period("closed_at"))
+    out: dict[Any, dict[str, Any]] = {}
+    figures = {
+        "n": Count("pk"),
+        "a": Coalesce(Sum("amount", filter=Q(currency=scope.currency)), Value(ZERO)),
+        "c": Count("pk", filter=Q(currency=scope.currency)),
+        "cycle": Percentile(DaysBetweenTimes(F("won_at"), F("created_at")), 0.5),
+    }
+    for row in _rows(won, group, figures):
+        out.setdefault(row["k"], {}).update(won=row["n"], amount=row["a"], cycle=row["cycle"])
+    for row in _rows(lost, group, {"n": Count("pk")}):
+        out.setdefault(row["k"], {})["lost"] = row["n"]
+    return out
+
+
+def _rows(qs: Any, group: str | None, figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures per ``group`` (a path), or one row for the whole with key None."""
+    if group is None:
+        return [{"k": None, **qs.aggregate(**figures)}]
+    return [dict(r) for r in qs.values(k=F(group)).annotate(**figures).order_by()]
+
+
+def _activities(scope: Scope, group: str | None) -> dict[Any, int]:
+    """Activities done in the period by the people whose figures these are (their own, as assignees)."""
+    qs = visible(Activity.objects.filter(done_at__isnull=False), scope.user, ACTIVITY_VISIBILITY).filter(
+        scope.in_period("done_at")
+    )
+    if scope.owner:
+        qs = qs.filter(assignee_id=scope.owner)
+    if scope.team_ids:
+        qs = qs.filter(assignee_id__in=sorted(scope.member_ids))
+    return {row["k"]: row["n"] for row in _rows(qs, "assignee_id" if group else None, {"n": Count("pk")})}
+
+
+def _cycle_to_cash(scope: Scope, group: str | None) -> dict[Any, float | None]:
+    """Median days from the chain's start to the first money on the contract, for contracts first paid in the
+    period, per contract owner."""
+    invoices = scope.narrow(
+        invoice_list_visible_to(user=scope.user).filter(kind=Invoice.Kind.INVOICE, contract__isnull=False),
+        owner="owner_id",
+        team="team_id",
+        origin="contract__opportunity",
+    )
+    firsts = (
+        Allocation.objects.filter(invoice__in=invoices.values("pk"), amount__gt=0, reversal__isnull=True)
+        .values("invoice__contract_id")
+        .annotate(first=Min("payment__received_on"))
+        .order_by()
+    )
+    from contracts.models import Contract
+
+    contracts = (
+        Contract.objects.filter(pk__in=[r["invoice__contract_id"] for r in firsts])
+        .annotate(
+            first_cash=Subquery(
+                Allocation.objects.filter(invoice__contract_id=OuterRef("pk"), amount__gt=0, reversal__isnull=True)
+                .order_by("payment__received_on")
+                .values("payment__received_on")[:1]
+            ),
+            started=LocalDate(Coalesce(F("opportunity__source_lead__created_at"), F("opportunity__created_at"))),
+        )
+        .filter(scope.on_days("first_cash"))
+    )
+    figures = {"cycle": Percentile(DaysBetweenDates(F("first_cash"), F("started")), 0.5)}
+    return {row["k"]: row["cycle"] for row in _rows(contracts, "owner_id" if group else None, figures)}
+
+
+def won_by_product(scope: Scope) -> list[ProductRow]:
+    """The value won in the period per product: the lines of the accepted quotes (their net amounts), and for a
+    deal without quote lines (an imported one) its amount under the product its name ends with
+    (``<account> · <product>``, as the importer names deals). In the chosen currency."""
+    won = _won(scope).filter(currency=scope.currency)
+    lines = (
+        QuoteLine.objects.filter(
+            quote__status=Quote.Status.ACCEPTED, quote__opportunity__in=won.values("pk"), product__isnull=False
+        )
+        .values(name=F("product__name"))
+        .annotate(n=Count("quote__opportunity_id", distinct=True), a=Sum("net"))
+        .order_by()
+    )
+    out: dict[str, list[Any]] = {}
+    for row in cast(Iterable[dict[str, Any]], lines):
+        out[row["name"]] = [row["n"], row["a"]]
+    with_lines = QuoteLine.objects.filter(quote__status=Quote.Status.ACCEPTED, quote__opportunity_id=OuterRef("pk"))
+    named = (
+        won.exclude(pk__in=with_lines.values("quote__opportunity_id"))
+        .filter(name__contains=" · ")
+        .annotate(product=Subquery(Product.objects.filter(name=_name_suffix()).values("name")[:1]))
+        .exclude(product__isnull=True)
+        .values("product")
+        .annotate(n=Count("pk"), a=Sum("amount"))
+        .order_by()
+    )
+    for row in cast(Iterable[dict[str, Any]], named):
+        entry = out.setdefault(row["product"], [0, ZERO])
+        entry[0] += row["n"]
+        entry[1] += row["a"]
+    return sorted((ProductRow(k, v[0], v[1]) for k, v in out.items()), key=lambda r: (-r.amount, r.name))
+
+
+def _name_suffix() -> Any:
+    from django.db.models import CharField, Func
+
+    # the part of the deal's name after its last " · "
+    return Func(
+        OuterRef("name"),
+        function="regexp_replace",
+        template="regexp_replace(%(expressions)s, '^.* · ', '')",
+        output_field=CharField(),
+    )
+
+
+def rep_performance(scope: Scope) -> RepPerformance:
+    """Every rep with figures in the period (in what the reader sees, narrowed by the filters), and the total.
+    A bounded number of queries whatever the number of reps."""
+    result = funnel(scope)
+    funnels = {row.key: row for row in result.reps}
+    closed = _closed(scope, "owner_id")
+    closed_total = _closed(scope, None).get(None, {})
+    acts = _activities(scope, "owner")
+    acts_total = sum(acts.values())
+    cash_cycle = _cycle_to_cash(scope, "owner")
+    cash_total = _cycle_to_cash(scope, None).get(None)
+    dso = reports.dso(scope.user, scope.start, scope.end, scope.team, scope.owner, currency=scope.currency)
+    dso_by_rep = {row.key: row.dso for row in dso.reps}
+    weeks = scope.days / 7.0
+    ids = {k for k in [*funnels, *closed, *acts, *cash_cycle, *dso_by_rep] if k is not None}
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
+
+    def row(key: Any, name: str, f: FunnelRow | None, c: dict[str, Any], n: int, cash: Any, d: Any) -> RepRow:
+        return RepRow(
+            id=key,
+            name=name,
+            funnel=f,
+            won=c.get("won", 0),
+            lost=c.get("lost", 0),
+            won_amount=c.get("amount", ZERO),
+            activities=n,
+            activities_per_week=round(n / weeks, 1) if weeks else None,
+            cycle_to_cash=round_days(cash),
+            cycle_to_close=round_days(c.get("cycle")),
+            dso=d,
+        )
+
+    reps = [
+        row(
+            k, names.get(k, ""), funnels.get(k), closed.get(k, {}), acts.get(k, 0), cash_cycle.get(k), dso_by_rep.get(k)
+        )
+        for k in ids
+    ]
+    reps.sort(key=lambda r: (r.name, r.id or 0))
+    total = row(None, str(_("Total")), result.total, closed_total, acts_total, cash_total, dso.company.dso)
+    return RepPerformance(scope=scope, total=total, reps=reps, products=won_by_product(scope))
+
+
+__all__ = ["MONEY", "WON", "Opportunity", "ProductRow", "RepPerformance", "RepRow", "rep_performance", "won_by_product"]
