@@ -8,6 +8,7 @@ class OpportunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from ltc.importer import register
+        from opportunities import reminders  # noqa: F401 - registers the deals' reminder kinds and sources
         from opportunities.importers import OPPORTUNITY_IMPORT, PRODUCT_IMPORT
 
         register(PRODUCT_IMPORT)

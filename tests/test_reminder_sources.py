@@ -6,7 +6,7 @@ Times are Asia/Shanghai (the company's zone); date reminders fire at 08:00 on th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,23 @@ from activities.models import Delivery
 from activities.notify import reminders_materialize
 from activities.reminders import Due
 from activities.services import activity_log
+from customers.services import account_create
 from leads import reminders as lead_reminders
 from leads.models import Source
 from leads.services import lead_create
+from opportunities import reminders as deal_reminders
+from opportunities.models import LostReason, Requirement, Stage
+from opportunities.services import (
+    opportunity_create,
+    opportunity_lose,
+    opportunity_move,
+    quote_accept,
+    quote_create,
+    quote_send,
+    quote_set_lines,
+    requirement_tick,
+)
+from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -244,4 +258,152 @@ def test_lead_reminders_end_to_end_are_delivered_once_each(org, hot_lead):
          "First contact with lead 王磊 · 星河科技 was due by 2026-12-02 10:00 and has not happened yet."),
         ("lead_stale", org.rep.pk, "touch-2026-12-01", "inbox",
          "Lead 王磊 · 星河科技 has had no contact for 7 days (last on 2026-12-01)."),
+    ]  # fmt: skip
+
+
+# --- deals and quotes -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deal(org, travel) -> Any:
+    """A deal the rep opened on 2026-12-01 10:00 at the first stage, 商机确认 (Qualification)."""
+    travel(at(1, 10))
+    account = account_create(actor=org.rep, owner=org.rep, name="苏州金桥精密机械", size="small")
+    return opportunity_create(actor=org.rep, account=account, name="金桥 MES 一期")
+
+
+def test_a_deal_without_activity_for_fourteen_days_reminds_its_owner(org, deal):
+    # when
+    before, on_time = just_before_and_at(deal_reminders.deals_stale, at(15, 8))
+
+    # then
+    assert before == []
+    assert summary(on_time) == [
+        (
+            "deal_stale",
+            deal,
+            "activity-2026-12-01",
+            org.rep.pk,
+            at(15, 8),
+            "Deal %(deal)s (%(account)s) has had no activity for %(days)s days (last on %(last)s).",
+            {"deal": "金桥 MES 一期", "account": "苏州金桥精密机械", "days": "14", "last": "2026-12-01"},
+        )
+    ]
+
+
+def test_a_done_activity_or_a_stage_change_restarts_the_silence(org, deal, travel):
+    # given: a note on 12-03, then the deal moves to 需求分析 on 12-05
+    travel(at(3, 16))
+    activity_log(actor=org.rep, target=deal, kind="note", subject="客户内部在走预算")
+    assert [d.occurrence for d in run(deal_reminders.deals_stale, at(17, 7), at(17, 8))] == ["activity-2026-12-03"]
+    travel(at(5, 9))
+    ContactFactory.create(account=deal.account, owner=org.rep, role="decision_maker")
+    analysis = Stage.objects.get(pipeline=deal.pipeline, name="需求分析")
+    for requirement in Requirement.objects.filter(stage=analysis, verified_by="manual"):
+        requirement_tick(actor=org.rep, opportunity=deal, requirement=requirement)
+    opportunity_move(actor=org.rep, opportunity=deal, stage=analysis, version=deal.version)
+
+    # then
+    assert run(deal_reminders.deals_stale, at(1, 0), at(19, 7, 59)) == []
+    assert [(d.occurrence, d.at) for d in run(deal_reminders.deals_stale, at(19, 7, 59), at(19, 8))] == [
+        ("activity-2026-12-05", at(19, 8))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("configured", "fires_on"),
+    [
+        ({"商机确认": 3, "open": 10}, at(4, 8)),  # the stage's name first
+        ({"Qualification": 5, "open": 10}, at(6, 8)),  # or its English name
+        ({"open": 10}, at(11, 8)),  # else its category
+        ({"default": 9}, at(10, 8)),  # else the default
+    ],
+)
+def test_stale_days_are_configured_by_stage_name_or_category(deal, settings, configured, fires_on):
+    # given
+    settings.REMINDER_DEAL_STALE_DAYS = configured
+
+    # when
+    dues = run(deal_reminders.deals_stale, at(1, 0), at(31, 0))
+
+    # then
+    assert [d.at for d in dues] == [fires_on]
+
+
+def test_a_stage_set_to_zero_days_and_closed_deals_are_never_stale(org, deal, settings):
+    # given
+    settings.REMINDER_DEAL_STALE_DAYS = {"商机确认": 0, "open": 14}
+
+    # then
+    assert run(deal_reminders.deals_stale, at(1, 0), at(31, 0)) == []
+
+    # given
+    settings.REMINDER_DEAL_STALE_DAYS = {"open": 14}
+    opportunity_lose(actor=org.rep, opportunity=deal, version=deal.version, reason=LostReason.objects.first())
+
+    # then
+    assert run(deal_reminders.deals_stale, at(1, 0), at(31, 0)) == []
+
+
+@pytest.fixture
+def sent_quote(org, deal) -> Any:
+    """Sent on 12-01, valid until 12-20 (it expires on 12-21)."""
+    quote = quote_create(actor=org.rep, opportunity=deal, valid_until=date(2026, 12, 20))
+    quote_set_lines(actor=org.rep, quote=quote, lines=[
+        {"description": "MES 软件许可", "unit": "套", "quantity": "3", "unit_price": "1999.99", "tax_rate": "13"},
+    ])  # fmt: skip
+    return quote_send(actor=org.rep, quote=quote)
+
+
+def test_a_sent_quote_reminds_the_deal_owner_three_days_before_its_last_valid_day(org, sent_quote):
+    # when
+    before, on_time = just_before_and_at(deal_reminders.quotes_expiring, at(17, 8))
+
+    # then
+    assert before == []
+    assert summary(on_time) == [
+        (
+            "quote_expiring",
+            sent_quote,
+            "valid-until-2026-12-20",
+            org.rep.pk,
+            at(17, 8),
+            "Quote %(quote)s for deal %(deal)s is valid only until %(date)s: ask the customer to accept it in time.",
+            {"quote": str(sent_quote), "deal": "金桥 MES 一期", "date": "2026-12-20"},
+        )
+    ]
+    assert run(deal_reminders.quotes_expiring, at(17, 8), at(31, 0)) == []
+
+
+def test_an_accepted_quote_has_no_expiry_reminder(org, sent_quote, travel):
+    # given
+    travel(at(10, 9))
+    quote_accept(actor=org.rep, quote=sent_quote)
+
+    # then
+    assert run(deal_reminders.quotes_expiring, at(1, 0), at(31, 0)) == []
+
+
+def test_a_sent_quote_of_a_lost_deal_has_no_expiry_reminder(org, deal, sent_quote):
+    # given
+    opportunity_lose(actor=org.rep, opportunity=deal, version=deal.version, reason=LostReason.objects.first())
+
+    # then
+    sent_quote.refresh_from_db()
+    assert sent_quote.status == "sent"
+    assert run(deal_reminders.quotes_expiring, at(1, 0), at(31, 0)) == []
+
+
+def test_deal_reminders_end_to_end_are_delivered_once_each(org, deal, sent_quote):
+    # when
+    for now in (at(15, 8), at(15, 8, 1), at(17, 8), at(17, 9)):
+        reminders_materialize(now=now)
+
+    # then
+    assert deliveries("deal_stale", "quote_expiring") == [
+        ("deal_stale", org.rep.pk, "activity-2026-12-01", "inbox",
+         "Deal 金桥 MES 一期 (苏州金桥精密机械) has had no activity for 14 days (last on 2026-12-01)."),
+        ("quote_expiring", org.rep.pk, "valid-until-2026-12-20", "inbox",
+         f"Quote {sent_quote} for deal 金桥 MES 一期 is valid only until 2026-12-20: ask the customer to accept it "
+         "in time."),
     ]  # fmt: skip
