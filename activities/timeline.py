@@ -39,7 +39,7 @@ class Entry:
     type: str  # "activity", "stage" or "audit"
     actor: Any  # a user, or None for the system
     activity: Activity | None = None
-    label: str = ""  # audit: insert / update / delete / a named event
+    label: str = ""  # audit: insert / update / delete / a named event; stage: the field that moved ("stage")
     changes: tuple[Change, ...] = ()
     before: Any = None  # stage: from …
     after: Any = None  # … to
@@ -88,11 +88,13 @@ def _stage_changes(target: Model, limit: int) -> list[Entry]:
     rows = model._default_manager.filter(**{config["record"]: target.pk}).select_related(*related)
     rows = rows.order_by(f"-{at}", "-pk")[:limit]
     note = config.get("note")
+    label = str(target._meta.get_field(config["covers"][0]).verbose_name)
     return [
         Entry(
             when=getattr(row, at),
             type=STAGE,
             actor=getattr(row, actor),
+            label=label,
             before=_shown(row, before),
             after=_shown(row, after),
             note=getattr(row, note, "") if note else "",
@@ -120,7 +122,14 @@ def _audit(target: Model, limit: int) -> list[Entry]:
             status = [c for c in changes if c.field in STATUS_FIELDS] if config is None else []
             for change in status:
                 entries.append(
-                    Entry(when=event.when, type=STAGE, actor=event.actor, before=change.before, after=change.after)
+                    Entry(
+                        when=event.when,
+                        type=STAGE,
+                        actor=event.actor,
+                        label=change.label,
+                        before=change.before,
+                        after=change.after,
+                    )
                 )
             changes = tuple(c for c in changes if c not in status)
             if not changes:  # nothing left that the stage change does not say

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from activities.models import Activity, Notification, NotificationPreference
 from activities.reminders import ACTIVITY_DUE, ACTIVITY_OVERDUE, DIGEST
-from activities.services import activity_complete, activity_plan, activity_schedule
+from activities.services import activity_complete, activity_log, activity_plan, activity_schedule
 from activities.timeline import record_timeline
 from customers.services import account_create
 from leads.models import Lead, Source
@@ -334,6 +334,7 @@ def test_the_lead_page_shows_the_timeline_with_the_forms_in_english_and_chinese(
     lead = a_lead(org.rep)
     activity_schedule(actor=org.rep, target=lead, kind="call", subject="约演示时间", due_at=NOW + timedelta(hours=3),
                       assignee=org.rep)  # fmt: skip
+    activity_log(actor=org.rep, target=lead, kind="call", subject="首次电话", outcome="有意向")
     page = reverse("leads:lead_detail", args=[lead.pk])
 
     # when
@@ -345,6 +346,9 @@ def test_the_lead_page_shows_the_timeline_with_the_forms_in_english_and_chinese(
     assert "Plan or record an activity" in english
     assert "约演示时间" in english
     assert english.count('class="ltc-timeline-entry" data-entry="activity-planned"') == 1
+    assert '<span class="fw-semibold">Status</span>: New → <strong>Contacted</strong>' in english
+    assert "首次电话 — 有意向" in english
+    assert '<span class="fw-semibold">状态</span>: 新线索 → <strong>已联系</strong>' in chinese
     assert "计划或记录跟进" in chinese
     assert "记录已完成的跟进" in chinese
 
