@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from activities.api import ActivityViewSet, NotificationViewSet
 from contracts.api import ContractViewSet, OrderViewSet
 from customers.api import AccountViewSet, ContactViewSet
+from insights import api as insights_api
 from insights.views import home
 from leads.api import LeadViewSet
 from ltc import views
@@ -40,6 +41,7 @@ api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
     path("leads/<int:pk>/convert/", LeadConvertApi.as_view(), name="lead-convert"),
     path("receivables/", include(report_api)),
+    path("insights/", include(insights_api)),
     *router.urls,
 ]
 
@@ -56,6 +58,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("contracts/", include("contracts.urls")),
     path("receivables/", include("receivables.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("activities.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

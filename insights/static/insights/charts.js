@@ -1,0 +1,90 @@
+/* Draws the dashboards' charts from the JSON the page carries (json_script); no inline script (CSP).
+   Each chart: <div class="ltc-chart" data-chart="funnel|stage_times|stage_trend|reps" data-source="id">. */
+(function () {
+  "use strict";
+
+  function read(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function num(value) {
+    return value === null || value === undefined ? null : Number(value);
+  }
+
+  var builders = {
+    funnel: function (data) {
+      var stages = data.total.stages;
+      return {
+        tooltip: { trigger: "item", formatter: "{b}: {c}" },
+        series: [{
+          type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "8%", gap: 2,
+          label: { show: true, position: "inside", formatter: "{b}: {c}" },
+          data: stages.map(function (s) { return { name: s.label, value: s.count }; })
+        }]
+      };
+    },
+    stage_times: function (data, node) {
+      var stages = data.stages.filter(function (s) { return s.count > 0; });
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { top: 0 },
+        grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", inverse: true, data: stages.map(function (s) { return s.label; }) },
+        series: [
+          { name: node.getAttribute("data-label-median") || "P50", type: "bar",
+            data: stages.map(function (s) {
+              return { value: s.median, itemStyle: s.slowest ? { color: "#dc3545" } : undefined };
+            }) },
+          { name: node.getAttribute("data-label-p80") || "P80", type: "bar", data: stages.map(function (s) { return s.p80; }) }
+        ]
+      };
+    },
+    stage_trend: function (data) {
+      var stages = data.stages.filter(function (s) { return s.count > 0; });
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { type: "scroll", top: 0 },
+        grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: data.months },
+        yAxis: { type: "value" },
+        series: stages.map(function (s) {
+          return { name: s.label, type: "line", connectNulls: true,
+                   data: s.months.map(function (m) { return m.count ? m.median : null; }) };
+        })
+      };
+    },
+    reps: function (data) {
+      var reps = data.reps;
+      return {
+        tooltip: { trigger: "axis" },
+        grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "value", max: 100 },
+        yAxis: { type: "category", inverse: true, data: reps.map(function (r) { return r.name; }) },
+        series: [{ type: "bar", name: "%", data: reps.map(function (r) { return num(r.win_rate); }),
+                   label: { show: true, position: "right", formatter: "{c} %" } }]
+      };
+    }
+  };
+
+  function draw() {
+    if (!window.echarts) { return; }
+    var lang = (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0 ? "ZH" : "EN";
+    document.querySelectorAll(".ltc-chart[data-chart]").forEach(function (node) {
+      var data = read(node.getAttribute("data-source"));
+      var build = builders[node.getAttribute("data-chart")];
+      if (!data || !build) { return; }
+      var chart = window.echarts.init(node, null, { renderer: "svg", locale: lang });
+      chart.setOption(build(data, node));
+      node.setAttribute("data-drawn", "true");
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
