@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = _("Contracts")
+
+    def ready(self) -> None:
+        from contracts import reminders  # noqa: F401 - registers the payment plan's reminder kind and source

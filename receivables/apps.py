@@ -8,6 +8,7 @@ class ReceivablesConfig(AppConfig):
 
     def ready(self) -> None:
         from ltc.importer import register
+        from receivables import reminders  # noqa: F401 - registers the invoices' reminder kinds, sources and digest
         from receivables.importers import HISTORICAL_INVOICE_IMPORT, HISTORICAL_PAYMENT_IMPORT, STATEMENT_IMPORT
 
         register(HISTORICAL_INVOICE_IMPORT)

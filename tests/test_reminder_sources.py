@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,13 +15,19 @@ import pytest
 import time_machine
 
 from activities.models import Delivery
-from activities.notify import reminders_materialize
+from activities.notify import digests_materialize, reminders_materialize
 from activities.reminders import Due
 from activities.services import activity_log
+from contracts import reminders as plan_reminders
+from contracts.models import Installment
+from contracts.services import contract_create_from_quote, plan_set
+from contracts.tests.test_contracts import quote  # noqa: F401 - the fixture (a deal with an accepted quote)
+from contracts.tests.test_orders import order  # noqa: F401 - the fixture (its contract signed on 2026-11-25)
 from customers.services import account_create
 from leads import reminders as lead_reminders
 from leads.models import Source
 from leads.services import lead_create
+from leads.tests.conftest import _english  # noqa: F401 - the quote fixture's; messages asserted in English
 from opportunities import reminders as deal_reminders
 from opportunities.models import LostReason, Requirement, Stage
 from opportunities.services import (
@@ -33,6 +40,10 @@ from opportunities.services import (
     quote_set_lines,
     requirement_tick,
 )
+from receivables import reminders as cash_reminders
+from receivables.models import Invoice
+from receivables.services import credit_note_issue, invoice_create_from_installment, invoice_issue, payment_record
+from receivables.tests.conftest import delivered  # noqa: F401 - the fixture (its order delivered on 2026-11-26)
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,8 +55,8 @@ HOT: dict[str, Any] = {
 }  # fmt: skip
 
 
-def at(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+def at(day: int, hour: int, minute: int = 0, month: int = 12, year: int = 2026) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def run(source: Any, since: datetime, now: datetime) -> list[Due]:
@@ -348,11 +359,11 @@ def test_a_stage_set_to_zero_days_and_closed_deals_are_never_stale(org, deal, se
 @pytest.fixture
 def sent_quote(org, deal) -> Any:
     """Sent on 12-01, valid until 12-20 (it expires on 12-21)."""
-    quote = quote_create(actor=org.rep, opportunity=deal, valid_until=date(2026, 12, 20))
-    quote_set_lines(actor=org.rep, quote=quote, lines=[
+    draft = quote_create(actor=org.rep, opportunity=deal, valid_until=date(2026, 12, 20))
+    quote_set_lines(actor=org.rep, quote=draft, lines=[
         {"description": "MES 软件许可", "unit": "套", "quantity": "3", "unit_price": "1999.99", "tax_rate": "13"},
     ])  # fmt: skip
-    return quote_send(actor=org.rep, quote=quote)
+    return quote_send(actor=org.rep, quote=draft)
 
 
 def test_a_sent_quote_reminds_the_deal_owner_three_days_before_its_last_valid_day(org, sent_quote):
@@ -407,3 +418,249 @@ def test_deal_reminders_end_to_end_are_delivered_once_each(org, deal, sent_quote
          f"Quote {sent_quote} for deal 金桥 MES 一期 is valid only until 2026-12-20: ask the customer to accept it "
          "in time."),
     ]  # fmt: skip
+
+
+# --- the payment plan -----------------------------------------------------------------------------------------------
+# The delivered fixture's plan: 签约款 ¥9,983.99 due 12-05 (signed 11-25 + 10 days), 到货款 ¥19,967.98 due 12-26
+# (delivered 11-26 + 30), 验收款 ¥3,328.00 with no date yet (acceptance + 15).
+
+
+def installment(label: str) -> Installment:
+    return Installment.objects.get(label=label)
+
+
+def test_an_open_installment_reminds_the_contract_owner_seven_days_and_one_day_before_it_is_due(org, delivered):  # noqa: F811
+    # when
+    before_d7, d7 = just_before_and_at(plan_reminders.installments_due, at(28, 8, month=11))
+    before_d1, d1 = just_before_and_at(plan_reminders.installments_due, at(4, 8))
+
+    # then
+    assert (before_d7, before_d1) == ([], [])
+    message = (
+        "Installment %(installment)s of contract %(contract)s (%(customer)s) is due on %(date)s, in %(days)s day(s): "
+        "%(amount)s to collect."
+    )
+    params = {"installment": "签约款", "contract": delivered.contract.number, "customer": "苏州金桥精密机械",
+              "date": "2026-12-05", "amount": "¥9,983.99"}  # fmt: skip
+    assert summary(d7 + d1) == [
+        ("installment_due", installment("签约款"), "d7:2026-12-05", org.rep.pk, at(28, 8, month=11), message,
+         {**params, "days": "7"}),
+        ("installment_due", installment("签约款"), "d1:2026-12-05", org.rep.pk, at(4, 8), message,
+         {**params, "days": "1"}),
+    ]  # fmt: skip
+    assert [(d.target, d.occurrence) for d in run(plan_reminders.installments_due, at(19, 7), at(25, 8))] == [
+        (installment("到货款"), "d7:2026-12-26"),
+        (installment("到货款"), "d1:2026-12-26"),
+    ]
+
+
+def test_the_plan_of_an_unsigned_contract_reminds_nobody(org, quote):  # noqa: F811
+    # given
+    contract = contract_create_from_quote(actor=org.rep, quote=quote)
+    plan_set(actor=org.rep, contract=contract, installments=[
+        {"label": "全款", "milestone": "date", "percent": "100", "due_on": "2026-12-10"},
+    ])  # fmt: skip
+
+    # then
+    assert run(plan_reminders.installments_due, at(1, 0), at(31, 0)) == []
+
+
+def test_installment_reminders_end_to_end_are_delivered_once_each(org, delivered):  # noqa: F811
+    # when
+    for now in (at(28, 8, month=11), at(28, 9, month=11), at(4, 8), at(4, 8, 30)):
+        reminders_materialize(now=now)
+
+    # then
+    text = f"Installment 签约款 of contract {delivered.contract.number} (苏州金桥精密机械) is due on 2026-12-05, in %s"
+    assert deliveries("installment_due") == [
+        ("installment_due", org.rep.pk, "d1:2026-12-05", "inbox", text % "1 day(s): ¥9,983.99 to collect."),
+        ("installment_due", org.rep.pk, "d7:2026-12-05", "inbox", text % "7 day(s): ¥9,983.99 to collect."),
+    ]
+
+
+# --- invoices -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def invoice(org, delivered, travel) -> Invoice:  # noqa: F811
+    """签约款 invoiced by finance on 2026-11-27: ¥9,983.99, due 12-05, owned by the rep."""
+    travel(at(27, 10, month=11))
+    draft = invoice_create_from_installment(actor=org.finance, installment=installment("签约款"))
+    issued = invoice_issue(actor=org.finance, invoice=draft)
+    assert (issued.due_on, issued.total, issued.owner) == (date(2026, 12, 5), Decimal("9983.99"), org.rep)
+    return issued
+
+
+def test_an_open_invoice_reminds_its_owner_seven_days_and_one_day_before_it_is_due(org, invoice):
+    # when
+    before_d7, d7 = just_before_and_at(cash_reminders.invoices_due, at(28, 8, month=11))
+    before_d1, d1 = just_before_and_at(cash_reminders.invoices_due, at(4, 8))
+
+    # then
+    assert (before_d7, before_d1) == ([], [])
+    message = "Invoice %(invoice)s to %(customer)s is due on %(date)s, in %(days)s day(s): %(amount)s still open."
+    params = {"invoice": invoice.number, "customer": "苏州金桥精密机械", "date": "2026-12-05", "amount": "¥9,983.99"}
+    assert summary(d7 + d1) == [
+        ("invoice_due", invoice, "d7:2026-12-05", org.rep.pk, at(28, 8, month=11), message, {**params, "days": "7"}),
+        ("invoice_due", invoice, "d1:2026-12-05", org.rep.pk, at(4, 8), message, {**params, "days": "1"}),
+    ]
+
+
+ESCALATED = (
+    "Escalation level %(level)s: invoice %(invoice)s to %(customer)s (owner %(owner)s) is %(days)s days overdue "
+    "since %(date)s: %(amount)s still open."
+)
+
+
+def test_an_overdue_invoice_escalates_to_the_owner_then_their_manager_then_finance_each_level_once(org, invoice):
+    # given
+    level_1, level_2, level_3 = at(6, 8), at(20, 8), at(4, 8, month=1, year=2027)
+    params = {"invoice": invoice.number, "customer": "苏州金桥精密机械", "date": "2026-12-05", "amount": "¥9,983.99",
+              "owner": str(org.rep)}  # fmt: skip
+
+    # when / then: nothing until each level's moment, then exactly its people
+    for moment, level, days, people, message in (
+        (level_1, 1, 1, [org.rep],
+         "Invoice %(invoice)s to %(customer)s was due on %(date)s and is %(days)s day(s) overdue: %(amount)s still "
+         "open. Please chase the payment."),
+        (level_2, 2, 15, [org.manager], ESCALATED),
+        (level_3, 3, 30, [org.finance], ESCALATED),
+    ):  # fmt: skip
+        before, on_time = just_before_and_at(cash_reminders.invoices_overdue, moment)
+        assert before == []
+        assert summary(on_time) == [
+            ("invoice_overdue", invoice, f"level-{level}:2026-12-05", person.pk, moment, message,
+             {**params, "days": str(days), "level": str(level)})
+            for person in people
+        ]  # fmt: skip
+    assert run(cash_reminders.invoices_overdue, level_1, level_2 - MINUTE) == []
+    assert run(cash_reminders.invoices_overdue, level_3, at(31, 0, month=3, year=2027)) == []
+
+
+def test_escalation_end_to_end_each_level_once_to_each_person_on_both_channels(org, invoice):
+    # when: the beat ticks at every level, twice, and in between
+    for now in (at(6, 8), at(6, 8), at(12, 8), at(20, 8), at(20, 9), at(4, 8, month=1, year=2027)) * 2:
+        reminders_materialize(now=now)
+
+    # then
+    number = invoice.number
+    rows = Delivery.objects.filter(kind="invoice_overdue").order_by("occurrence", "channel")
+    assert [(r.occurrence, r.recipient, r.channel, r.due_at) for r in rows] == [
+        ("level-1:2026-12-05", org.rep, "email", at(6, 8)),
+        ("level-1:2026-12-05", org.rep, "inbox", at(6, 8)),
+        ("level-2:2026-12-05", org.manager, "email", at(20, 8)),
+        ("level-2:2026-12-05", org.manager, "inbox", at(20, 8)),
+        ("level-3:2026-12-05", org.finance, "email", at(4, 8, month=1, year=2027)),
+        ("level-3:2026-12-05", org.finance, "inbox", at(4, 8, month=1, year=2027)),
+    ]
+    assert [r.message % r.params for r in rows if r.channel == "inbox"] == [
+        f"Invoice {number} to 苏州金桥精密机械 was due on 2026-12-05 and is 1 day(s) overdue: ¥9,983.99 still open. "
+        "Please chase the payment.",
+        f"Escalation level 2: invoice {number} to 苏州金桥精密机械 (owner {org.rep}) is 15 days overdue since "
+        "2026-12-05: ¥9,983.99 still open.",
+        f"Escalation level 3: invoice {number} to 苏州金桥精密机械 (owner {org.rep}) is 30 days overdue since "
+        "2026-12-05: ¥9,983.99 still open.",
+    ]
+
+
+def test_a_part_payment_lowers_the_amount_and_full_payment_stops_the_escalation(org, invoice, travel):
+    # given: level 1 went out; ¥5,000.00 arrives on 12-10
+    reminders_materialize(now=at(6, 8))
+    travel(at(10, 11))
+    payment_record(actor=org.finance, account=invoice.account, payer="苏州金桥精密机械", received_on=date(2026, 12, 10),
+                   amount="5000.00", allocations=[(invoice, "5000.00")])  # fmt: skip
+
+    # then: level 2 still goes, for what is left
+    assert [d.params["amount"] for d in run(cash_reminders.invoices_overdue, at(20, 7), at(20, 8))] == ["¥4,983.99"]
+
+    # given: the rest arrives on 12-19, before level 2
+    travel(at(19, 16))
+    payment_record(actor=org.finance, account=invoice.account, payer="苏州金桥精密机械", received_on=date(2026, 12, 19),
+                   amount="4983.99", allocations=[(invoice, "4983.99")])  # fmt: skip
+
+    # when
+    for now in (at(20, 8), at(20, 9), at(4, 8, month=1, year=2027)):
+        reminders_materialize(now=now)
+
+    # then
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+    assert list(Delivery.objects.filter(kind="invoice_overdue").values_list("occurrence", "recipient_id")) == [
+        ("level-1:2026-12-05", org.rep.pk),
+        ("level-1:2026-12-05", org.rep.pk),
+    ]
+
+
+def test_an_invoice_and_installment_paid_before_their_day_remind_nobody(org, invoice, travel):
+    # given: paid in full on 11-30
+    travel(at(30, 15, month=11))
+    payment_record(actor=org.finance, account=invoice.account, payer="苏州金桥精密机械", received_on=date(2026, 11, 30),
+                   amount="9983.99", allocations=[(invoice, "9983.99")])  # fmt: skip
+
+    # then
+    assert installment("签约款").settled_on == date(2026, 11, 30)
+    assert run(plan_reminders.installments_due, at(4, 7), at(4, 8)) == []
+    assert run(cash_reminders.invoices_due, at(4, 7), at(4, 8)) == []
+    assert run(cash_reminders.invoices_overdue, at(1, 0), at(31, 0, month=3, year=2027)) == []
+
+
+def test_a_credited_invoice_is_neither_due_nor_escalated(org, invoice):
+    # given
+    credit_note_issue(actor=org.finance, invoice=invoice, amount="9983.99", reason="合同变更，整张冲红")
+
+    # then
+    invoice.refresh_from_db()
+    assert invoice.status == "credited"
+    assert run(cash_reminders.invoices_due, at(1, 0, month=11), at(31, 0)) == []
+    assert run(cash_reminders.invoices_overdue, at(1, 0), at(31, 0, month=3, year=2027)) == []
+
+
+def test_nobody_manages_the_owner_so_level_two_reaches_nobody(org, invoice):
+    # given: the invoice belongs to the top manager
+    Invoice.objects.filter(pk=invoice.pk).update(owner=org.parent_manager)
+
+    # then
+    assert run(cash_reminders.invoices_overdue, at(20, 7), at(20, 8)) == []
+
+
+def test_escalation_days_are_configurable(org, invoice, settings):
+    # given
+    settings.REMINDER_ESCALATION_DAYS = (3, 10)
+
+    # when
+    dues = run(cash_reminders.invoices_overdue, at(1, 0), at(31, 0, month=3, year=2027))
+
+    # then
+    assert [(d.occurrence, d.recipient_id, d.at) for d in dues] == [
+        ("level-1:2026-12-05", org.rep.pk, at(8, 8)),
+        ("level-2:2026-12-05", org.manager.pk, at(15, 8)),
+    ]
+
+
+def test_the_digest_lists_the_invoices_to_chase_for_the_owner_and_finance(org, invoice):
+    # given
+    line = f"- {invoice.number} 苏州金桥精密机械: ¥9,983.99 open, 3 day(s) overdue"
+
+    # then
+    assert cash_reminders.invoices_to_chase(org.rep, date(2026, 12, 5)) == []  # due today: not overdue yet
+    assert cash_reminders.invoices_to_chase(org.rep, date(2026, 12, 8)) == ["Invoices to chase (1)", line]
+    assert cash_reminders.invoices_to_chase(org.finance, date(2026, 12, 8)) == ["Invoices to chase (1)", line]
+    assert cash_reminders.invoices_to_chase(org.teammate, date(2026, 12, 8)) == []
+
+
+def test_the_morning_digest_of_the_owner_carries_the_invoices_to_chase(org, invoice):
+    # given
+    for person in (org.rep, org.finance):
+        person.language = "en"
+        person.save(update_fields=["language"])
+
+    # when
+    digests_materialize(now=at(8, 9))
+
+    # then
+    line = f"- {invoice.number} 苏州金桥精密机械: ¥9,983.99 open, 3 day(s) overdue"
+    digests = Delivery.objects.filter(kind="digest").order_by("recipient_id")
+    assert [(d.recipient, d.occurrence, d.params["body"]) for d in digests] == [
+        (org.rep, "2026-12-08", f"Invoices to chase (1)\n{line}"),
+        (org.finance, "2026-12-08", f"Invoices to chase (1)\n{line}"),
+    ]
