@@ -146,7 +146,25 @@ def reps_data(result: RepPerformance) -> dict[str, Any]:
         "total": rep_row(result.total),
         "reps": [rep_row(r) for r in result.reps],
         "products": [{"name": p.name, "count": p.count, "amount": _money(p.amount)} for p in result.products],
+        "months": [m.isoformat()[:7] for m in result.months],
+        "trend": [
+            {
+                "id": key,
+                "name": name,
+                "months": [
+                    _month(result.trend.get(key, {}).get(m)) | {"month": m.isoformat()[:7]} for m in result.months
+                ],
+            }
+            for key, name in [(None, str(_("Total"))), *[(r.id, r.name) for r in result.reps]]
+        ],
     }
+
+
+def _month(figures: tuple[int, int] | None) -> dict[str, Any]:
+    from insights.scope import share
+
+    won, lost = figures or (0, 0)
+    return {"won": won, "lost": lost, "win_rate": share(won, won + lost)}
 
 
 def _stage_count(key: str) -> Any:

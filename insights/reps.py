@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import ACTIVITY_VISIBILITY, Activity
@@ -76,6 +77,9 @@ class RepPerformance:
     total: RepRow
     reps: list[RepRow]
     products: list[ProductRow] = field(default_factory=list)
+    months: list[date] = field(default_factory=list)
+    # per rep (None: the whole) and month: (won, lost) — the win rate's trend month over month
+    trend: dict[int | None, dict[date, tuple[int, int]]] = field(default_factory=dict)
 
 
 def _won(scope: Scope) -> Any:
@@ -197,6 +201,19 @@ def _name_suffix() -> Any:
     )
 
 
+def _trend(scope: Scope) -> dict[int | None, dict[date, tuple[int, int]]]:
+    """Won and lost per rep and month (of the win, of the loss). Two queries."""
+    out: dict[int | None, dict[date, list[int]]] = {}
+    lost = _deals(scope).filter(stage__category=Category.LOST).filter(scope.in_period("closed_at"))
+    for position, qs, moment in ((0, _won(scope), "won_at"), (1, lost, "closed_at")):
+        rows = qs.values(k=F("owner_id"), m=TruncMonth(moment)).annotate(n=Count("pk")).order_by()
+        for row in cast(Iterable[dict[str, Any]], rows):
+            month = row["m"].date() if hasattr(row["m"], "date") else row["m"]
+            for key in (row["k"], None):
+                out.setdefault(key, {}).setdefault(month, [0, 0])[position] += row["n"]
+    return {k: {m: (v[0], v[1]) for m, v in months.items()} for k, months in out.items()}
+
+
 def rep_performance(scope: Scope) -> RepPerformance:
     """Every rep with figures in the period (in what the reader sees, narrowed by the filters), and the total.
     A bounded number of queries whatever the number of reps."""
@@ -237,7 +254,16 @@ def rep_performance(scope: Scope) -> RepPerformance:
     ]
     reps.sort(key=lambda r: (r.name, r.id or 0))
     total = row(None, str(_("Total")), result.total, closed_total, acts_total, cash_total, dso.company.dso)
-    return RepPerformance(scope=scope, total=total, reps=reps, products=won_by_product(scope))
+    from insights.forms import month_starts
+
+    return RepPerformance(
+        scope=scope,
+        total=total,
+        reps=reps,
+        products=won_by_product(scope),
+        months=month_starts(scope.start, scope.end),
+        trend=_trend(scope),
+    )
 
 
 __all__ = ["MONEY", "WON", "Opportunity", "ProductRow", "RepPerformance", "RepRow", "rep_performance", "won_by_product"]

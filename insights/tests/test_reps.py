@@ -51,3 +51,13 @@ def test_a_rep_sees_only_their_row_and_a_manager_only_their_team(quarter, org):
 def test_rep_performance_has_a_query_budget(quarter, org, django_assert_max_num_queries):
     with django_assert_max_num_queries(40):
         rep_performance(Scope.build(user=org.manager, **Q1))
+
+
+def test_the_win_rate_month_by_month(quarter, org):
+    result = rep_performance(Scope.build(user=org.admin, **Q1))
+
+    # O1 won in January (quote 01-20); O4 won in February (02-10); O3 lost in February (02-20)
+    assert result.trend[None] == {date(2025, 1, 1): (1, 0), date(2025, 2, 1): (1, 1)}
+    assert result.trend[org.rep.pk] == {date(2025, 1, 1): (1, 0), date(2025, 2, 1): (0, 1)}
+    assert result.trend[org.teammate.pk] == {date(2025, 2, 1): (1, 0)}
+    assert result.months == [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)]

@@ -55,6 +55,20 @@
         })
       };
     },
+    reps_trend: function (data) {
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { type: "scroll", top: 0 },
+        grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: data.months },
+        yAxis: { type: "value", max: 100 },
+        series: data.trend.map(function (t) {
+          return { name: t.name, type: "line", connectNulls: true,
+                   lineStyle: t.id === null ? { width: 3 } : undefined,
+                   data: t.months.map(function (m) { return m.win_rate; }) };
+        })
+      };
+    },
     reps: function (data) {
       var reps = data.reps;
       return {
