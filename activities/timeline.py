@@ -88,7 +88,7 @@ def _stage_changes(target: Model, limit: int) -> list[Entry]:
     rows = model._default_manager.filter(**{config["record"]: target.pk}).select_related(*related)
     rows = rows.order_by(f"-{at}", "-pk")[:limit]
     note = config.get("note")
-    label = str(target._meta.get_field(config["covers"][0]).verbose_name)
+    label = str(getattr(target._meta.get_field(config["covers"][0]), "verbose_name", config["covers"][0]))
     return [
         Entry(
             when=getattr(row, at),
