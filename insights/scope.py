@@ -24,8 +24,8 @@ from org.selectors import team_subtree_ids
 COHORT = "cohort"
 ACTIVITY = "activity"
 MODES = (
-    (ACTIVITY, _("Activity: what happened in the period")),
-    (COHORT, _("Cohort: leads (or deals without a lead) created in the period, followed to today")),
+    (ACTIVITY, _("Activity in the period")),
+    (COHORT, _("Cohort of the period's leads")),
 )
 # The sellers: whose records the rep rows and the team filter are about.
 SELLING_ROLES = (Role.REP, Role.MANAGER)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from activities.selectors import activity_due_for
 from customers.selectors import account_list_visible_to, contact_list_visible_to
 from insights import data
-from insights.forms import InsightFilter
+from insights.forms import InsightFilter, default_period
 from insights.funnel import STAGES, funnel
 from insights.leakage import LEAKAGE_HOPS, leakage_of
 from insights.reps import rep_performance
@@ -64,7 +64,13 @@ LEAKAGE_SHOWN = 200
 
 
 def _filters(request: HttpRequest) -> InsightFilter:
-    return InsightFilter(request.GET, user=request.user)
+    """The page's filters from its URL; the period not given shows the one used (the last twelve months)."""
+    data = request.GET.copy()
+    start, end = default_period(timezone.localdate())
+    for name, day in (("start", start), ("end", end)):
+        if not data.get(name):
+            data[name] = day.isoformat()
+    return InsightFilter(data, user=request.user)
 
 
 def _report(name: str, scope: Scope) -> dict[str, Any]:

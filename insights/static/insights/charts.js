@@ -14,13 +14,20 @@
 
   var builders = {
     funnel: function (data) {
+      // Each stage one step narrower whatever its count (a thousand leads would make six deals invisible); the
+      // labels and the table carry the counts.
       var stages = data.total.stages;
+      function text(p) {
+        var s = stages[p.dataIndex];
+        return s.label + ": " + s.count + (s.conversion === null ? "" : " (" + s.conversion + " %)");
+      }
       return {
-        tooltip: { trigger: "item", formatter: "{b}: {c}" },
+        tooltip: { trigger: "item", formatter: text },
         series: [{
-          type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "8%", gap: 2,
-          label: { show: true, position: "inside", formatter: "{b}: {c}" },
-          data: stages.map(function (s) { return { name: s.label, value: s.count }; })
+          type: "funnel", sort: "none", left: "5%", width: "90%", min: 0, max: stages.length,
+          minSize: "30%", gap: 2,
+          label: { show: true, position: "inside", formatter: text, color: "#fff", fontWeight: "bold" },
+          data: stages.map(function (s, i) { return { name: s.label, value: stages.length - i }; })
         }]
       };
     },
@@ -73,10 +80,10 @@
       var reps = data.reps;
       return {
         tooltip: { trigger: "axis" },
-        grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 56, top: 16, bottom: 8, containLabel: true },
         xAxis: { type: "value", max: 100 },
         yAxis: { type: "category", inverse: true, data: reps.map(function (r) { return r.name; }) },
-        series: [{ type: "bar", name: "%", data: reps.map(function (r) { return num(r.win_rate); }),
+        series: [{ type: "bar", name: "%", barMaxWidth: 28, data: reps.map(function (r) { return num(r.win_rate); }),
                    label: { show: true, position: "right", formatter: "{c} %" } }]
       };
     }
