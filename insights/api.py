@@ -30,6 +30,9 @@ PARAMETERS = [
     OpenApiParameter("source", int, description="A lead source (channel) id."),
     OpenApiParameter("campaign", int, description="A campaign id."),
     OpenApiParameter("grade", str, enum=["A", "B", "C", "D"], description="The lead grade."),
+    OpenApiParameter(
+        "segment", str, enum=["micro", "small", "medium", "large", "enterprise"], description="The customer's size."
+    ),
     OpenApiParameter("currency", str, description="The amounts' currency (default: the default currency)."),
 ]
 

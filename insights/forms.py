@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import CompanySize
 from insights.scope import ACTIVITY, MODES, Scope, visible_people, visible_teams
 from leads.models import Campaign, Grade, Source
 from ltc.money import CURRENCIES
@@ -57,6 +58,7 @@ class InsightFilter(forms.Form):
         label=_("Campaign"), required=False, coerce=int, empty_value=None, widget=_select()
     )
     grade = forms.ChoiceField(label=_("Grade"), required=False, widget=_select())
+    segment = forms.ChoiceField(label=_("Customer segment"), required=False, widget=_select())
     currency = forms.ChoiceField(label=_("Currency"), required=False, widget=_select())
 
     def __init__(self, data: Any, *, user: Any, today: date | None = None) -> None:
@@ -71,6 +73,7 @@ class InsightFilter(forms.Form):
         self._choice("source").choices = everyone + [(s.pk, str(s)) for s in Source.objects.order_by("name", "pk")]
         self._choice("campaign").choices = everyone + [(c.pk, str(c)) for c in Campaign.objects.order_by("name", "pk")]
         self._choice("grade").choices = everyone + list(Grade.choices)
+        self._choice("segment").choices = everyone + list(CompanySize.choices)
         self._choice("currency").choices = [(c, c) for c in CURRENCIES]
 
     def _choice(self, name: str) -> forms.ChoiceField:
@@ -115,6 +118,7 @@ class InsightFilter(forms.Form):
         cleaned["mode"] = cleaned.get("mode") or ACTIVITY
         cleaned["currency"] = cleaned.get("currency") or settings.DEFAULT_CURRENCY
         cleaned["grade"] = cleaned.get("grade") or None
+        cleaned["segment"] = cleaned.get("segment") or None
         return cleaned
 
     def scope(self) -> Scope | None:
@@ -132,6 +136,7 @@ class InsightFilter(forms.Form):
             source=c.get("source"),
             campaign=c.get("campaign"),
             grade=c.get("grade"),
+            segment=c.get("segment"),
             currency=c["currency"],
         )
 

@@ -42,6 +42,7 @@ class Scope:
     source: int | None = None
     campaign: int | None = None
     grade: str | None = None
+    segment: str | None = None  # the customer's company size (customers.models.CompanySize)
     currency: str = field(default_factory=lambda: settings.DEFAULT_CURRENCY)
     # filled by ``Scope.build``: the team's subtree and its sellers, when a team is asked for
     team_ids: frozenset[int] = frozenset()
@@ -81,8 +82,9 @@ class Scope:
         return Q(**{f"{path}__gte": self.start, f"{path}__lte": self.end})
 
     def narrow(self, qs: QuerySet[Any], *, owner: str, team: str, origin: str | None) -> QuerySet[Any]:
-        """Apply the team, rep, channel, campaign and grade filters to a queryset whose owner, team and origin
-        (the path to a deal, or ``""`` for a deal itself, or ``None`` for a lead) are at the given paths.
+        """Apply the team, rep, channel, campaign, grade and customer segment filters to a queryset whose owner,
+        team and origin (the path to a deal, or ``""`` for a deal itself, or ``None`` for a lead) are at the given
+        paths.
 
         A team means its records as its manager sees them: routed to the team (or a team below it), or owned by
         one of its sellers."""
@@ -91,14 +93,17 @@ class Scope:
         if self.team_ids:
             qs = qs.filter(Q(**{f"{team}__in": sorted(self.team_ids)}) | Q(**{f"{owner}__in": sorted(self.member_ids)}))
         if origin is None:  # a lead
-            lead = {"source": "source_id", "campaign": "campaign_id", "grade": "grade"}
+            lead = {"source": "source_id", "campaign": "campaign_id", "grade": "grade", "segment": "size"}
         else:
             prefix = f"{origin}__" if origin else ""
             lead = {
                 "source": f"{prefix}source_id",
                 "campaign": f"{prefix}campaign_id",
                 "grade": f"{prefix}source_lead__grade",
+                "segment": f"{prefix}account__size",
             }
+        if self.segment:
+            qs = qs.filter(**{lead["segment"]: self.segment})
         if self.source:
             qs = qs.filter(**{lead["source"]: self.source})
         if self.campaign:

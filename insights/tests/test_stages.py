@@ -51,3 +51,19 @@ def test_a_rep_sees_only_their_stays(quarter, org):
 def test_stage_times_have_a_query_budget(quarter, org, django_assert_max_num_queries):
     with django_assert_max_num_queries(40):
         stage_times(Scope.build(user=org.manager, **Q1))
+
+
+def test_stage_times_per_customer_segment(quarter, org):
+    # L1 (and so O1, C1) is an enterprise (HOT); L3 and L4 are medium (WARM)
+    large = stage_times(Scope.build(user=org.admin, segment="enterprise", **Q1), breakdown=False)
+    medium = stage_times(Scope.build(user=org.admin, segment="medium", **Q1), breakdown=False)
+
+    assert (quarter.leads["L1"].size, quarter.leads["L3"].size, quarter.leads["L4"].size) == (
+        "enterprise",
+        "medium",
+        "medium",
+    )
+    assert next(s for s in large.stages if s.key == "lead").total == Figure(1, 4.0, 4.0)
+    assert next(s for s in large.stages if s.key == "won_signed").total == Figure(1, 14.0, 14.0)
+    assert next(s for s in medium.stages if s.key == "lead").total == Figure(2, 6.5, 8.6)
+    assert next(s for s in medium.stages if s.key == "won_signed").total == Figure(1, 5.0, 5.0)
