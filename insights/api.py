@@ -70,10 +70,21 @@ class RepsApi(APIView):
         return Response(data.reps_data(rep_performance(_scope(request))))
 
 
+def _value_urls() -> list[URLPattern]:
+    """Receivables and customer value (insights.value_api), which reuses this module's filters."""
+    from insights.value_api import CustomersApi, ReceivablesApi
+
+    return [
+        path("receivables/", ReceivablesApi.as_view(), name="insights-receivables"),
+        path("customers/", CustomersApi.as_view(), name="insights-customers"),
+    ]
+
+
 urlpatterns: list[URLPattern] = [
     path("funnel/", FunnelApi.as_view(), name="insights-funnel"),
     path("stage-times/", StageTimesApi.as_view(), name="insights-stage-times"),
     path("reps/", RepsApi.as_view(), name="insights-reps"),
 ]
+urlpatterns += _value_urls()
 
 __all__: list[Any] = ["urlpatterns"]

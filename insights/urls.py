@@ -1,6 +1,6 @@
 from django.urls import path
 
-from insights import views
+from insights import value_views, views
 
 app_name = "insights"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("reps/", views.reps_page, name="reps"),
     path("leakage/<str:stage>/", views.leakage, name="leakage"),
     path("export/<str:report>.<str:fmt>", views.export, name="export"),
+    path("receivables/", value_views.receivables_page, name="receivables"),
+    path("customers/", value_views.customers_page, name="customers"),
+    path("value-export/<str:report>.<str:fmt>", value_views.value_export, name="value_export"),
 ]

@@ -76,6 +76,39 @@
         })
       };
     },
+    collections: function (data) {
+      return {
+        tooltip: { trigger: "axis" },
+        grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: data.collections.map(function (m) { return m.month; }) },
+        yAxis: { type: "value" },
+        series: [{ type: "bar", name: data.currency, barMaxWidth: 36,
+                   data: data.collections.map(function (m) { return num(m.amount); }) }]
+      };
+    },
+    aging: function (data) {
+      var colors = ["#198754", "#ffc107", "#fd7e14", "#dc3545", "#842029"];
+      return {
+        tooltip: { trigger: "axis" },
+        grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: data.aging.map(function (b) { return b.label; }) },
+        yAxis: { type: "value" },
+        series: [{ type: "bar", name: data.currency, barMaxWidth: 48,
+                   data: data.aging.map(function (b, i) { return { value: num(b.amount), itemStyle: { color: colors[i] } }; }) }]
+      };
+    },
+    clv: function (data) {
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { type: "scroll", top: 0 },
+        grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: data.months },
+        yAxis: { type: "value" },
+        series: data.top.map(function (a) {
+          return { name: a.name, type: "line", data: a.cumulative.map(num) };
+        })
+      };
+    },
     reps: function (data) {
       var reps = data.reps;
       return {
