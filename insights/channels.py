@@ -161,12 +161,13 @@ def channel_value(scope: Scope) -> ChannelValue:
     total = ChannelRow("total", 0, str(_("Total")), "")
     total_customers: set[int] = set()
     for source_id, source in sorted(sources.items(), key=lambda kv: (str(kv[1]), kv[0])):
-        row = ChannelRow("source", source_id, str(source), str(source))
+        entry = ChannelRow("source", source_id, str(source), str(source))
         source_customers: set[int] = set()
-        keys = [(source_id, None)] + [(source_id, c.pk) for c in campaigns.values() if c.source_id == source_id]
+        keys: list[Key] = [(source_id, None)]
+        keys += [(source_id, c.pk) for c in campaigns.values() if c.source_id == source_id]
         keys += [k for k in figures if k[0] == source_id and k[1] is not None and k[1] not in campaigns]
         for key in keys:
-            fill(row, key)
+            fill(entry, key)
             source_customers |= customers.get(key, set())
             if key[1] is None:
                 continue
@@ -176,16 +177,16 @@ def channel_value(scope: Scope) -> ChannelValue:
             sub.customers = len(customers.get(key, set()))
             if campaign is not None and campaign.currency == scope.currency:
                 sub.cost = campaign.cost
-            row.cost += sub.cost
-            row.campaigns.append(sub)
-        row.campaigns.sort(key=lambda r: (r.name, r.id))
-        row.customers = len(source_customers)
+            entry.cost += sub.cost
+            entry.campaigns.append(sub)
+        entry.campaigns.sort(key=lambda r: (r.name, r.id))
+        entry.customers = len(source_customers)
         total_customers |= source_customers
         for name in ("leads", "deals", "won", "paid"):
-            setattr(total, name, getattr(total, name) + getattr(row, name))
-        total.cost += row.cost
-        total.cash += row.cash
-        out.append(row)
+            setattr(total, name, getattr(total, name) + getattr(entry, name))
+        total.cost += entry.cost
+        total.cash += entry.cash
+        out.append(entry)
     total.customers = len(total_customers)
     return ChannelValue(scope=scope, sources=out, total=total)
 
