@@ -1,6 +1,6 @@
 from django.urls import path
 
-from insights import value_views, views
+from insights import growth_views, review_views, value_views, views
 
 app_name = "insights"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("receivables/", value_views.receivables_page, name="receivables"),
     path("customers/", value_views.customers_page, name="customers"),
     path("value-export/<str:report>.<str:fmt>", value_views.value_export, name="value_export"),
+    path("review/", review_views.review_page, name="review"),
+    path("targets/", growth_views.targets_page, name="targets"),
+    path("targets/attainment/", growth_views.attainment_page, name="attainment"),
+    path("channels/", growth_views.channels_page, name="channels"),
+    path("growth-export/<str:report>.<str:fmt>", growth_views.growth_export, name="growth_export"),
 ]
