@@ -28,6 +28,8 @@ app.conf.beat_schedule = {
     "reminders-tick": {"task": "activities.tasks.reminders_tick", "schedule": 60.0, "options": {"expires": 55}},
     # Morning digests of the people whose 09:00 has come (each in their own time zone).
     "digests-tick": {"task": "activities.tasks.digests_tick", "schedule": crontab(minute="*/15")},
+    # Monday 08:00 in Shanghai: each manager's review pack of the week before, by email (once per manager and week)
+    "review-packs": {"task": "insights.tasks.review_packs_send", "schedule": crontab(hour=0, minute=0, day_of_week=1)},
 }
 
 

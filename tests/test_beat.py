@@ -14,5 +14,6 @@ def test_every_scheduled_task_is_registered():
         "contracts.tasks.installments_dates_reached",
         "activities.tasks.reminders_tick",
         "activities.tasks.digests_tick",
+        "insights.tasks.review_packs_send",
     }
     assert scheduled - set(app.tasks) == set()
