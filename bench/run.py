@@ -360,6 +360,34 @@ def bench_reminders(count: int) -> dict[str, object]:
     }
 
 
+def bench_insights(runs: int) -> dict[str, object]:
+    """The dashboards over the whole data set (the last twelve months, the default period): the funnel page,
+    stage times, rep performance, the funnel API, the receivables tab and a month's review pack, for a manager
+    who sees all of sales and for an administrator (who sees everything)."""
+    from django.test import Client
+
+    from org.models import Membership, Role, User
+
+    admin = (
+        User.objects.filter(memberships__role=Role.ADMIN).order_by("pk").first()
+        or User.objects.filter(is_superuser=True).order_by("pk").first()
+    )
+    people = {"manager": User.objects.get(username="director")}
+    if admin is not None:
+        people["admin"] = admin
+    results: dict[str, object] = {"managers": Membership.objects.filter(role=Role.MANAGER).count()}
+    for who, user in people.items():
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(user)
+        results[f"dashboard (funnel) page, {who}"] = _timed(client, "/insights/", runs)
+        results[f"stage times page, {who}"] = _timed(client, "/insights/stage-times/", runs)
+        results[f"rep performance page, {who}"] = _timed(client, "/insights/reps/", runs)
+        results[f"funnel API, {who}"] = _timed(client, "/api/v1/insights/funnel/", runs)
+        results[f"receivables page, {who}"] = _timed(client, "/insights/receivables/", runs)
+        results[f"review pack (month), {who}"] = _timed(client, "/insights/review/?period=month", runs)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=100_000)
@@ -387,6 +415,7 @@ def main() -> int:
         results["deals"] = bench_deals(args.deals, args.runs)
         results["cash"] = bench_cash(args.invoices, args.runs)
         results["reminders"] = bench_reminders(args.reminders)
+        results["insights"] = bench_insights(args.runs)
     finally:
         teardown_databases(names, verbosity=0)
     print(json.dumps(results, ensure_ascii=False, indent=2))
