@@ -164,41 +164,63 @@ def lead_stale_days() -> dict[str, int]:
     return {str(status): int(configured.get(str(status), 0)) for status in OPEN_STATUSES}
 
 
+def _contacts(**filters: Any) -> Any:
+    return Activity.objects.filter(
+        target_type=ContentType.objects.get_for_model(Lead), kind__in=CONTACT_KINDS, done_at__isnull=False, **filters
+    )
+
+
 def leads_with_last_touch() -> Any:
     """Leads annotated with ``last_touch``: the latest of their creation, first contact and done contact activity.
     (PostgreSQL's GREATEST leaves out NULLs.)"""
-    contacts = (
-        Activity.objects.filter(
-            target_type=ContentType.objects.get_for_model(Lead),
-            target_id=OuterRef("pk"),
-            kind__in=CONTACT_KINDS,
-            done_at__isnull=False,
-        )
-        .order_by()
-        .values("target_id")
-        .annotate(latest=Max("done_at"))
-        .values("latest")
+    latest = _contacts(target_id=OuterRef("pk")).order_by().values("target_id").annotate(m=Max("done_at")).values("m")
+    return Lead.objects.annotate(last_touch=Greatest("created_at", "first_contacted_at", Subquery(latest)))
+
+
+def touched_on(day: date) -> Q:
+    """Leads created, first contacted or contacted by a done activity on ``day``: those whose last touch may
+    have been that day."""
+    start, end = midnight(day), midnight(day + timedelta(days=1))
+    return (
+        Q(created_at__gte=start, created_at__lt=end)
+        | Q(first_contacted_at__gte=start, first_contacted_at__lt=end)
+        | Q(pk__in=_contacts(done_at__gte=start, done_at__lt=end).values("target_id"))
     )
-    return Lead.objects.annotate(last_touch=Greatest("created_at", "first_contacted_at", Subquery(contacts)))
+
+
+def last_touch_on(day: date) -> Q:
+    """On leads annotated by ``leads_with_last_touch``: their last touch fell on ``day``."""
+    return Q(last_touch__gte=midnight(day), last_touch__lt=midnight(day + timedelta(days=1)))
 
 
 @reminder_source
 def leads_stale(since: datetime, now: datetime) -> Iterator[Due]:
     """At the start of the day N days after an open lead's last touch (N by its status), its owner."""
     stale = lead_stale_days()
-    wanted = [
-        Q(
-            status=status,
-            last_touch__gte=midnight(day - timedelta(days=n)),
-            last_touch__lt=midnight(day - timedelta(days=n - 1)),
-        )
+    silences = [
+        (status, day - timedelta(days=n))
         for day in days_starting_in(since, now)
         for status, n in stale.items()
         if n > 0
     ]
-    if not wanted:
+    if not silences:
         return
-    leads = leads_with_last_touch().filter(reduce(operator.or_, wanted), owner__isnull=False).select_related("owner")
+    # Two steps: the few leads touched on a silent day (cheap), then the latest touch of those only. One query
+    # with both costs the planner's estimate of a latest touch per open lead, enough to start PostgreSQL's JIT
+    # compiler (measured on 30,000 leads: 0.5 s of compiling for 10 ms of work).
+    candidates = list(
+        Lead.objects.filter(
+            reduce(operator.or_, [Q(status=status) & touched_on(day) for status, day in silences]), owner__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    if not candidates:
+        return
+    leads = (
+        leads_with_last_touch()
+        .filter(reduce(operator.or_, [Q(status=status) & last_touch_on(day) for status, day in silences]))
+        .filter(pk__in=candidates)
+        .select_related("owner")
+    )
     for lead in leads.order_by("last_touch", "pk"):
         assert lead.owner is not None
         last = lead.last_touch.astimezone(company_zone()).date()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import reduce
 from typing import Any
 
@@ -56,21 +56,33 @@ def deal_stale_days(stage: Stage) -> int:
     return DEAL_STALE_DEFAULT_DAYS
 
 
+def _done(**filters: Any) -> Any:
+    return Activity.objects.filter(
+        target_type=ContentType.objects.get_for_model(Opportunity), done_at__isnull=False, **filters
+    )
+
+
 def deals_with_last_activity() -> Any:
     """Deals annotated with ``last_activity``: the latest of their creation, their entry into the current stage and
     their latest done activity of any kind. (PostgreSQL's GREATEST leaves out NULLs.)"""
-    done = (
-        Activity.objects.filter(
-            target_type=ContentType.objects.get_for_model(Opportunity),
-            target_id=OuterRef("pk"),
-            done_at__isnull=False,
-        )
-        .order_by()
-        .values("target_id")
-        .annotate(latest=Max("done_at"))
-        .values("latest")
+    latest = _done(target_id=OuterRef("pk")).order_by().values("target_id").annotate(m=Max("done_at")).values("m")
+    return Opportunity.objects.annotate(last_activity=Greatest("created_at", "stage_entered_at", Subquery(latest)))
+
+
+def active_on(day: date) -> Q:
+    """Deals created, moved to their stage or worked on (a done activity) on ``day``: those whose last activity
+    may have been that day."""
+    start, end = midnight(day), midnight(day + timedelta(days=1))
+    return (
+        Q(created_at__gte=start, created_at__lt=end)
+        | Q(stage_entered_at__gte=start, stage_entered_at__lt=end)
+        | Q(pk__in=_done(done_at__gte=start, done_at__lt=end).values("target_id"))
     )
-    return Opportunity.objects.annotate(last_activity=Greatest("created_at", "stage_entered_at", Subquery(done)))
+
+
+def last_activity_on(day: date) -> Q:
+    """On deals annotated by ``deals_with_last_activity``: their last activity fell on ``day``."""
+    return Q(last_activity__gte=midnight(day), last_activity__lt=midnight(day + timedelta(days=1)))
 
 
 @reminder_source
@@ -82,22 +94,24 @@ def deals_stale(since: datetime, now: datetime) -> Iterator[Due]:
     by_days: dict[int, list[int]] = {}
     for stage in Stage.objects.filter(category=Category.OPEN):
         by_days.setdefault(deal_stale_days(stage), []).append(stage.pk)
-    wanted = [
-        Q(
-            stage_id__in=stage_ids,
-            last_activity__gte=midnight(day - timedelta(days=n)),
-            last_activity__lt=midnight(day - timedelta(days=n - 1)),
-        )
-        for day in days
-        for n, stage_ids in sorted(by_days.items())
-        if n > 0
-    ]
-    if not wanted:
+    silences = [(stage_ids, day - timedelta(days=n)) for day in days for n, stage_ids in by_days.items() if n > 0]
+    if not silences:
+        return
+    # Two steps, as for stale leads (leads.reminders.leads_stale): the deals active on a silent day, then the
+    # latest activity of those only.
+    candidates = list(
+        Opportunity.objects.filter(
+            reduce(operator.or_, [Q(stage_id__in=ids) & active_on(day) for ids, day in silences]),
+            closed_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if not candidates:
         return
     stale = {pk: n for n, pks in by_days.items() for pk in pks}
     deals = (
         deals_with_last_activity()
-        .filter(reduce(operator.or_, wanted), closed_at__isnull=True)
+        .filter(reduce(operator.or_, [Q(stage_id__in=ids) & last_activity_on(day) for ids, day in silences]))
+        .filter(pk__in=candidates)
         .select_related("account")
         .order_by("last_activity", "pk")
     )
