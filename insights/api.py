@@ -87,4 +87,18 @@ urlpatterns: list[URLPattern] = [
 ]
 urlpatterns += _value_urls()
 
+
+def _growth_urls() -> list[URLPattern]:
+    """Targets, attainment and channel value (insights.growth_api), which reuses this module's filters."""
+    from insights.growth_api import AttainmentApi, ChannelsApi, TargetsApi
+
+    return [
+        path("targets/", TargetsApi.as_view(), name="insights-targets"),
+        path("attainment/", AttainmentApi.as_view(), name="insights-attainment"),
+        path("channels/", ChannelsApi.as_view(), name="insights-channels"),
+    ]
+
+
+urlpatterns += _growth_urls()
+
 __all__: list[Any] = ["urlpatterns"]

@@ -13,6 +13,50 @@
   }
 
   var builders = {
+    attainment_gauge: function (data, node) {
+      var row = data.rows.filter(function (r) { return r.kind === "cash"; })[0];
+      var rate = row && row.rate !== null ? num(row.rate) : 0;
+      return {
+        series: [{ type: "gauge", min: 0, max: Math.max(100, Math.ceil(rate / 50) * 50), progress: { show: true },
+                   detail: { formatter: row && row.rate !== null ? "{value} %" : "—", fontSize: 22 },
+                   title: { offsetCenter: [0, "75%"] },
+                   data: [{ value: rate, name: (row ? row.name + " · " : "") + (node.getAttribute("data-label") || "") }] }]
+      };
+    },
+    attainment: function (data, node) {
+      var rows = data.rows.filter(function (r) { return r.kind === "cash"; });
+      function label(name, fallback) { return node.getAttribute("data-label-" + name) || fallback; }
+      function series(name, key, extra) {
+        return Object.assign({ name: label(name, name), type: "bar", barMaxWidth: 18,
+                               data: rows.map(function (r) { return num(r[key]); }) }, extra || {});
+      }
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { type: "scroll", top: 0 },
+        grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.name; }) },
+        series: [series("target", "target", { itemStyle: { color: "#adb5bd" } }), series("actual", "actual"),
+                 series("installments", "forecast_installments", { stack: "f" }),
+                 series("pipeline", "forecast_pipeline", { stack: "f" })]
+      };
+    },
+    channels: function (data, node) {
+      var rows = data.sources;
+      function label(name) { return node.getAttribute("data-label-" + name) || name; }
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { top: 0 },
+        grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: rows.length > 4 ? 30 : 0 } },
+        yAxis: [{ type: "value" }, { type: "value", minInterval: 1 }],
+        series: [
+          { name: label("cost"), type: "bar", barMaxWidth: 28, data: rows.map(function (r) { return num(r.cost); }) },
+          { name: label("cash"), type: "bar", barMaxWidth: 28, data: rows.map(function (r) { return num(r.cash); }) },
+          { name: label("leads"), type: "line", yAxisIndex: 1, data: rows.map(function (r) { return r.leads; }) }
+        ]
+      };
+    },
     funnel: function (data) {
       // Each stage one step narrower whatever its count (a thousand leads would make six deals invisible); the
       // labels and the table carry the counts.
