@@ -171,7 +171,6 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "now": timezone.now(),
             "activities": activity_list_for(invoice),
             "activity_form": CollectionActivityForm(),
-            "history": record_history(invoice),
             "section": "invoices",
         },
     )
