@@ -123,7 +123,9 @@ class ReviewPack:
 
     @property
     def overdue_context(self) -> dict[str, Any]:
-        return {"owners": self.overdue, "invoices": self.overdue_lines}
+        """The overdue figures in the shape the receivables tab shows them (days as ISO dates)."""
+        lines = [{**i.__dict__, "due_on": i.due_on.isoformat()} for i in self.overdue_lines]
+        return {"owners": self.overdue, "invoices": lines}
 
     @property
     def label(self) -> str:
