@@ -3,8 +3,8 @@
 * ``invoice_due``: an issued invoice with something still open, REMINDER_DUE_DAYS before its due date (7 and 1 by
   default) → its owner, at the start of that day; the occurrence names the lead time and the due date ("d7:…").
 * ``invoice_overdue``, the escalation: REMINDER_ESCALATION_DAYS after the due date (1, 15 and 30 by default), at the
-  start of that day, level 1 → the owner, level 2 → the owner's managers (``org.selectors.managers_of``; nobody when
-  nobody manages the owner), level 3 and any later one → finance. The occurrence is "level-N:<due date>", so each
+  start of that day, level 1 → the owner, level 2 → the owner's managers (``org.selectors.managers_of``; finance when
+  nobody manages the owner, so the escalation reaches someone), level 3 and any later one → finance. The occurrence is "level-N:<due date>", so each
   level reaches each person once. An invoice paid, credited, written off or void before a level's moment is no
   longer open: that level and the later ones never fire.
 * The digest section: the invoices a person should chase (their own overdue invoices; for finance, every overdue
@@ -109,11 +109,14 @@ def invoices_due(since: datetime, now: datetime) -> Iterator[Due]:
 
 
 def escalation_recipients(level: int, owner: User) -> list[int]:
-    """Level 1: the owner; level 2: the owner's nearest active managers; level 3 and later: finance."""
+    """Level 1: the owner; level 2: the owner's nearest active managers (finance when nobody manages them);
+    level 3 and later: finance."""
     if level == 1:
         return [owner.pk]
     if level == 2:
-        return [manager.pk for manager in managers_of(user=owner)]
+        managers = [manager.pk for manager in managers_of(user=owner)]
+        if managers:
+            return managers
     return list(finance_people().values_list("pk", flat=True))
 
 

@@ -615,12 +615,13 @@ def test_a_credited_invoice_is_neither_due_nor_escalated(org, invoice):
     assert run(cash_reminders.invoices_overdue, at(1, 0), at(31, 0, month=3, year=2027)) == []
 
 
-def test_nobody_manages_the_owner_so_level_two_reaches_nobody(org, invoice):
+def test_nobody_manages_the_owner_so_level_two_goes_to_finance(org, invoice):
     # given: the invoice belongs to the top manager
     Invoice.objects.filter(pk=invoice.pk).update(owner=org.parent_manager)
 
-    # then
-    assert run(cash_reminders.invoices_overdue, at(20, 7), at(20, 8)) == []
+    # then: the escalation still reaches someone
+    level_2 = run(cash_reminders.invoices_overdue, at(20, 7), at(20, 8))
+    assert [(d.occurrence, d.recipient_id) for d in level_2] == [("level-2:2026-12-05", org.finance.pk)]
 
 
 def test_escalation_days_are_configurable(org, invoice, settings):
