@@ -5,8 +5,8 @@
 * ``invoice_overdue``, the escalation: REMINDER_ESCALATION_DAYS after the due date (1, 15 and 30 by default), at the
   start of that day, level 1 → the owner, level 2 → the owner's managers (``org.selectors.managers_of``; finance when
   nobody manages the owner, so the escalation reaches someone), level 3 and any later one → finance. The
-  occurrence is "level-N:<due date>", so each level reaches each person once. An invoice paid, credited, written off or void before a level's moment is no
-  longer open: that level and the later ones never fire.
+  occurrence is "level-N:<due date>", so each level reaches each person once. An invoice paid, credited,
+  written off or void before a level's moment is no longer open: that level and the later ones never fire.
 * The digest section: the invoices a person should chase (their own overdue invoices; for finance, every overdue
   invoice), most overdue first.
 """
