@@ -229,7 +229,11 @@ def attainment(*, scope: Scope, start: date, end: date) -> list[AttainmentRow]:
     team_names = {t.pk: str(t) for t in Team.objects.filter(pk__in=teams)}
     rows: list[AttainmentRow] = []
     for level, subjects, labels in ((TEAM, teams, team_names), (REP, people, names)):
-        for subject in sorted(subjects, key=lambda s: (labels.get(s, ""), s)):
+        # a team above others first (its subtree is larger), then by name
+        def order(s: int, level: str = level, labels: dict[int, str] = labels) -> tuple[int, str, int]:
+            return (-len(team_map[s][0]) if level == TEAM else 0, labels.get(s, ""), s)
+
+        for subject in sorted(subjects, key=order):
             forecast_p = _for(pipeline, level, subject, team_map)
             forecast_i = _for(installments, level, subject, team_map)
             subject_rows = []

@@ -137,11 +137,13 @@ def test_a_rep_sees_their_own_rows_only(booked, org):
 
 
 def test_the_admin_sees_every_team_and_a_period_without_data_is_empty(booked, org):
-    rows = table(attainment(scope=Scope.build(user=org.admin, **Q1), **Q1))
+    ordered = attainment(scope=Scope.build(user=org.admin, **Q1), **Q1)
+    rows = table(ordered)
     empty = attainment(scope=Scope.build(user=org.manager, **Q1), start=date(2024, 1, 1), end=date(2024, 3, 31))
 
     parent = org.team_a.parent_id
     assert rows[("team", parent, "cash")][1] == D("8390.00")
+    assert ordered[0].subject_id == parent  # the team above the others comes first
     assert ("team", org.team_b.pk, "cash") not in rows  # O6 has no expected close date, nothing else
     assert empty == []
 

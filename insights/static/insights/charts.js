@@ -34,7 +34,7 @@
         tooltip: { trigger: "axis" },
         legend: { type: "scroll", top: 0 },
         grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
-        xAxis: { type: "value" },
+        xAxis: { type: "value", splitNumber: node.clientWidth < 500 ? 2 : 5, axisLabel: { hideOverlap: true } },
         yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.name; }) },
         series: [series("target", "target", { itemStyle: { color: "#adb5bd" } }), series("actual", "actual"),
                  series("installments", "forecast_installments", { stack: "f" }),
