@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from insights import growth_data
-from insights.api import PARAMETERS, _scope
+from insights.api_filters import PARAMETERS, request_scope
 from insights.channels import channel_value
 from insights.models import PeriodKind, Target, TargetKind
 from insights.scope import Scope
@@ -57,7 +57,7 @@ class TargetsApi(APIView):
 
     @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="insights_targets")
     def get(self, request: Request) -> Response:
-        scope = _scope(request)
+        scope = request_scope(request)
         people, teams = _subjects(scope)
         targets = Target.objects.filter(period_start__gte=scope.start, period_start__lte=scope.end).filter(
             user_id__in=people
@@ -94,7 +94,7 @@ class AttainmentApi(APIView):
 
     @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="insights_attainment")
     def get(self, request: Request) -> Response:
-        return Response(_attainment(_scope(request)))
+        return Response(_attainment(request_scope(request)))
 
 
 class ChannelsApi(APIView):
@@ -102,4 +102,4 @@ class ChannelsApi(APIView):
 
     @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="insights_channels")
     def get(self, request: Request) -> Response:
-        return Response(growth_data.channels_data(channel_value(_scope(request))))
+        return Response(growth_data.channels_data(channel_value(request_scope(request))))

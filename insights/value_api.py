@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insights.api import PARAMETERS, _scope
+from insights.api_filters import PARAMETERS, request_scope
 from insights.customers import customer_value, customers_data, receivables_data, receivables_summary
 
 
@@ -18,7 +18,7 @@ class ReceivablesApi(APIView):
 
     @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="insights_receivables")
     def get(self, request: Request) -> Response:
-        return Response(receivables_data(receivables_summary(_scope(request))))
+        return Response(receivables_data(receivables_summary(request_scope(request))))
 
 
 class CustomersApi(APIView):
@@ -26,4 +26,4 @@ class CustomersApi(APIView):
 
     @extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="insights_customers")
     def get(self, request: Request) -> Response:
-        return Response(customers_data(customer_value(_scope(request))))
+        return Response(customers_data(customer_value(request_scope(request))))
