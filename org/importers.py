@@ -1,8 +1,12 @@
 """How a file of people becomes users and teams: each row a person, the team they sell in and their manager.
 
-Teams named in the file are created (below an optional parent team) or reused by name; people are reused by
-their display name or created with a login made from their name (no password: an administrator sets one or
-they reset it). Managers become managers of the team of the rows that name them.
+Teams named in the file are created or reused by name; people are reused by their display name or created with
+a login made from their name (no password: an administrator sets one or they reset it). Managers become managers
+of the team of the rows that name them (and only of it: a team per manager keeps each manager to their people).
+
+The columns ``parent_team`` and ``top_team`` (optional) place a team that the file creates: below its parent
+team, itself created below the top team when it is new, so that a file can build three levels (a sales centre,
+its offices, a team per manager). A team or parent team that exists already stays where it is.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ def _columns() -> tuple[Column, ...]:
         ),
         Column("manager", gettext_lazy("Manager"), limited(150), aliases=("经理", "主管")),
         Column("parent_team", gettext_lazy("Parent team"), limited(100), aliases=("上级团队",)),
+        # the parent team's own parent, when the parent team is new (three levels from one file)
+        Column("top_team", gettext_lazy("Top team"), limited(100), aliases=("最上级团队", "顶级团队")),
         Column("region", gettext_lazy("Region"), choice(Region), choices=Region, aliases=("区域", "大区")),
         Column("rep_level", gettext_lazy("Rep level"), choice(RepLevel), choices=RepLevel, aliases=("级别",)),
         Column("email", gettext_lazy("Email"), limited(254), aliases=("邮箱",)),
@@ -71,11 +77,12 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
     taken = set(User.objects.values_list("username", flat=True))
     created = 0
 
-    def team_named(name: str, parent: str, region: str) -> Team:
+    def team_named(name: str, parent: str = "", top: str = "", region: str = "") -> Team:
         key = text_key(name)
         if key not in teams:
-            above = team_named(parent, "", "") if parent else None
-            teams[key] = services.team_create(actor=actor, name=name.strip(), parent=above, region=region)
+            above = team_named(parent, top) if parent else None
+            if key not in teams:  # a row naming the same team at two levels: it is made once
+                teams[key] = services.team_create(actor=actor, name=name.strip(), parent=above, region=region)
         return teams[key]
 
     def person(name: str, **fields: Any) -> User:
@@ -90,7 +97,7 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
 
     for row in rows:
         region = row.get("region", "")
-        team = team_named(row["team"], row.get("parent_team", ""), region)
+        team = team_named(row["team"], row.get("parent_team", ""), row.get("top_team", ""), region)
         rep = person(row["name"], email=row.get("email", ""), rep_level=row.get("rep_level") or RepLevel.REGULAR,
                      region=region)  # fmt: skip
         services.membership_add(actor=actor, user=rep, team=team, role=Role.REP)
@@ -98,6 +105,12 @@ def _write(rows: list[dict[str, Any]], actor: Any) -> dict[str, Any]:
             manager = person(row["manager"], region=region)
             services.membership_add(actor=actor, user=manager, team=team, role=Role.MANAGER)
     return {"created": created, "duplicates": len(_duplicates(rows)), "ids": []}
+
+
+def _check_row(row: dict[str, Any]) -> dict[str, str]:
+    if row.get("top_team") and not row.get("parent_team"):
+        return {"top_team": _("A top team is the parent team's parent: give the parent team too.")}
+    return {}
 
 
 def _administrators_only(actor: Any) -> bool:
@@ -110,6 +123,7 @@ PEOPLE_IMPORT = ImportSpec(
     label=gettext_lazy("people and teams"),
     columns=_columns(),
     write=_write,
+    check_row=_check_row,
     duplicates=_duplicates,
     allowed=_administrators_only,
 )

@@ -46,6 +46,19 @@ def test_the_data_set_comes_in_whole_by_the_documented_rules(loaded):
     assert set(Team.objects.filter(parent__name="Maven 销售中心").values_list("name", flat=True)) == {
         "Maven Central", "Maven East", "Maven West",
     }  # fmt: skip
+    # a team per manager, below their office: its manager is them alone, its reps their agents
+    teams = rows("sales_teams.csv")
+    assert set(Team.objects.filter(parent__parent__name="Maven 销售中心").values_list("parent__name", "name")) == {
+        (f"Maven {r['regional_office']}", f"Maven {r['regional_office']} · {r['manager']}") for r in teams
+    }
+    members = Membership.objects.filter(team__name__startswith="Maven ").values_list(
+        "team__name", "role", "user__display_name"
+    )
+    assert set(members) == {
+        (f"Maven {r['regional_office']} · {r['manager']}", role, name)
+        for r in teams
+        for role, name in ((Role.MANAGER, r["manager"]), (Role.REP, r["sales_agent"]))
+    }
     assert Membership.objects.filter(role=Role.MANAGER, team__name__startswith="Maven ").count() == len(managers)
     assert User.objects.get(display_name="Anna Snelling").username == "anna.snelling"
 
