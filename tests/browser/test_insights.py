@@ -80,3 +80,44 @@ def test_the_manager_and_the_rep_see_their_charts_drawn_with_their_numbers(page:
     drawn(page, "ltc-reps-chart")
     expect(page.locator("#ltc-reps-table tbody tr")).to_have_count(1)
     expect(page.locator("#ltc-reps-table tbody tr th")).to_have_text(str(org.rep))
+
+
+def test_every_other_dashboard_draws_for_the_manager_and_keeps_the_rep_to_their_own(
+    page: Page,
+    live_server,
+    data,
+    quarter,  # noqa: F811
+    org,
+):
+    from datetime import date
+
+    from insights.services import target_set
+
+    target_set(actor=org.manager, period_kind="quarter", period_start=date(2025, 1, 1), kind="cash",
+               amount="100000.00", team=org.team_a)  # fmt: skip
+    base = live_server.url
+    log_in(page, base, org.manager.username)
+
+    for url, charts in (
+        ("/insights/receivables/", ["ltc-aging-chart", "ltc-collections-chart"]),
+        ("/insights/customers/", ["ltc-clv-chart"]),
+        ("/insights/channels/", ["ltc-channels-chart"]),
+        ("/insights/targets/attainment/", ["ltc-attainment-chart"]),
+    ):
+        page.goto(f"{base}{url}?{Q1}")
+        for chart in charts:
+            drawn(page, chart)
+    expect(page.locator("#ltc-attainment-table tbody tr").first).to_contain_text("100000.00")
+
+    page.goto(f"{base}/insights/review/?team={org.team_a.pk}&period=month&start=2025-02-01")
+    expect(page.locator("#ltc-review-targets-table")).to_be_visible()
+    page.goto(f"{base}/insights/channels/?{Q1}&team={org.team_b.pk}")
+    expect(page.locator("#ltc-insights-invalid")).to_be_visible()
+    expect(page.locator("#ltc-channels-chart")).to_have_count(0)
+
+    page.context.clear_cookies()
+    log_in(page, base, org.rep.username)
+    page.goto(f"{base}/insights/targets/attainment/?{Q1}")
+    expect(page.locator("#ltc-attainment-table tbody th", has_text=str(org.team_a))).to_have_count(0)
+    page.goto(f"{base}/insights/customers/?{Q1}")
+    drawn(page, "ltc-clv-chart")
