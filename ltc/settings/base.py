@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # choice sets that share a field name get their own component names
+    "ENUM_NAME_OVERRIDES": {"TargetKindEnum": "insights.models.TargetKind"},
 }
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
