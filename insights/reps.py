@@ -21,13 +21,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, DecimalField, Exists, F, Min, OuterRef, Subquery, Sum, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import ACTIVITY_VISIBILITY, Activity
-from insights.funnel import WON, FunnelRow, _deals, funnel, won_at, won_condition
+from insights.funnel import CASH, WON, FunnelRow, _cash, _deals, _row, stage_figures, won_at, won_condition
 from insights.scope import DaysBetweenDates, DaysBetweenTimes, LocalDate, Percentile, Scope, round_days, share
+from insights.stages import grouping_sets
 from ltc.access import visible
 from opportunities.models import Category, Opportunity, Product, Quote, QuoteLine
 from org.models import User
@@ -86,22 +87,42 @@ def _won(scope: Scope) -> Any:
     return _deals(scope).filter(won_condition()).annotate(won_at=won_at()).filter(scope.in_period("won_at"))
 
 
-def _closed(scope: Scope, group: str | None) -> dict[Any, dict[str, Any]]:
-    """Won and lost in the period, and the won amount (in the currency), per owner."""
-    won = _won(scope)
+def _closed(scope: Scope) -> tuple[dict[Any, dict[str, Any]], dict[int | None, dict[date, tuple[int, int]]]]:
+    """Won and lost in the period, the won amount (in the currency) and the median cycle to close, per owner and
+    for the whole (key ``_WHOLE``); and won and lost per owner and month (of the win, of the loss) — the win rate's
+    trend. Two queries (one per outcome, its groupings at once)."""
+    won = _won(scope).annotate(
+        v_amount=Case(When(currency=scope.currency, then=F("amount")), output_field=MONEY),
+        v_cycle=DaysBetweenTimes(F("won_at"), F("created_at")),
+    )
     lost = _deals(scope).filter(stage__category=Category.LOST).filter(scope.in_period("closed_at"))
+    sets = [("g_owner",), (), ("g_owner", "g_month")]
     out: dict[Any, dict[str, Any]] = {}
-    figures = {
-        "n": Count("pk"),
-        "a": Coalesce(Sum("amount", filter=Q(currency=scope.currency)), Value(ZERO)),
-        "c": Count("pk", filter=Q(currency=scope.currency)),
-        "cycle": Percentile(DaysBetweenTimes(F("won_at"), F("created_at")), 0.5),
-    }
-    for row in _rows(won, group, figures):
-        out.setdefault(row["k"], {}).update(won=row["n"], amount=row["a"], cycle=row["cycle"])
-    for row in _rows(lost, group, {"n": Count("pk")}):
-        out.setdefault(row["k"], {})["lost"] = row["n"]
-    return out
+    months: dict[int | None, dict[date, list[int]]] = {}
+    for position, qs, moment, figures in (
+        (0, won, "won_at", {"n": "COUNT(*)", "a": "SUM(v_amount)", "cycle": _MEDIAN_CYCLE}),
+        (1, lost, "closed_at", {"n": "COUNT(*)"}),
+    ):
+        columns = {"g_owner": F("owner_id"), "g_month": TruncMonth(moment)}
+        if position == 0:
+            columns.update(v_amount=F("v_amount"), v_cycle=F("v_cycle"))
+        for n, row in grouping_sets(qs, columns, sets, figures):
+            if n == 2:
+                month = row["g_month"].date() if hasattr(row["g_month"], "date") else row["g_month"]
+                for key in (row["g_owner"], None):
+                    months.setdefault(key, {}).setdefault(month, [0, 0])[position] += row["n"]
+                continue
+            entry = out.setdefault(row["g_owner"] if n == 0 else _WHOLE, {})
+            if position == 0:
+                entry.update(won=row["n"], amount=ZERO if row["a"] is None else row["a"], cycle=row["cycle"])
+            else:
+                entry["lost"] = row["n"]
+    trend = {k: {m: (v[0], v[1]) for m, v in by_month.items()} for k, by_month in months.items()}
+    return out, trend
+
+
+_WHOLE = object()  # the whole's key among the owners' (an owner's key may be None)
+_MEDIAN_CYCLE = "percentile_cont(0.5) WITHIN GROUP (ORDER BY v_cycle)"
 
 
 def _rows(qs: Any, group: str | None, figures: dict[str, Any]) -> list[dict[str, Any]]:
@@ -173,11 +194,12 @@ def won_by_product(scope: Scope) -> list[ProductRow]:
     for row in cast(Iterable[dict[str, Any]], lines):
         out[row["name"]] = [row["n"], row["a"]]
     with_lines = QuoteLine.objects.filter(quote__status=Quote.Status.ACCEPTED, quote__opportunity_id=OuterRef("pk"))
+    # joins, not a lookup per deal: a product's name equal to the name's suffix is that suffix
     named = (
-        won.exclude(pk__in=with_lines.values("quote__opportunity_id"))
+        won.filter(~Exists(with_lines))
         .filter(name__contains=" · ")
-        .annotate(product=Subquery(Product.objects.filter(name=_name_suffix()).values("name")[:1]))
-        .exclude(product__isnull=True)
+        .annotate(product=_name_suffix())
+        .filter(Exists(Product.objects.filter(name=OuterRef("product"))))
         .values("product")
         .annotate(n=Count("pk"), a=Sum("amount"))
         .order_by()
@@ -194,33 +216,32 @@ def _name_suffix() -> Any:
 
     # the part of the deal's name after its last " · "
     return Func(
-        OuterRef("name"),
+        F("name"),
         function="regexp_replace",
         template="regexp_replace(%(expressions)s, '^.* · ', '')",
         output_field=CharField(),
     )
 
 
-def _trend(scope: Scope) -> dict[int | None, dict[date, tuple[int, int]]]:
-    """Won and lost per rep and month (of the win, of the loss). Two queries."""
-    out: dict[int | None, dict[date, list[int]]] = {}
-    lost = _deals(scope).filter(stage__category=Category.LOST).filter(scope.in_period("closed_at"))
-    for position, qs, moment in ((0, _won(scope), "won_at"), (1, lost, "closed_at")):
-        rows = qs.values(k=F("owner_id"), m=TruncMonth(moment)).annotate(n=Count("pk")).order_by()
-        for row in cast(Iterable[dict[str, Any]], rows):
-            month = row["m"].date() if hasattr(row["m"], "date") else row["m"]
-            for key in (row["k"], None):
-                out.setdefault(key, {}).setdefault(month, [0, 0])[position] += row["n"]
-    return {k: {m: (v[0], v[1]) for m, v in months.items()} for k, months in out.items()}
+def _funnel_total(scope: Scope, per_rep: dict[str, dict[Any, tuple[int, Any]]]) -> FunnelRow:
+    """The funnel of the whole, as ``funnel`` has it: each stage's count and amount summed over the reps (and
+    no rep), but cash on its own (a contract paid on invoices of two reps counts once)."""
+    whole: dict[str, dict[Any, tuple[int, Any]]] = {}
+    for stage, figures in per_rep.items():
+        if stage == CASH:
+            continue
+        amounts = [a for _n, a in figures.values() if a is not None]
+        whole[stage] = {None: (sum(n for n, _a in figures.values()), sum(amounts, ZERO) if amounts else None)}
+    whole[CASH] = _cash(scope, None)
+    return _row(None, _("Total"), whole)
 
 
 def rep_performance(scope: Scope) -> RepPerformance:
     """Every rep with figures in the period (in what the reader sees, narrowed by the filters), and the total.
     A bounded number of queries whatever the number of reps."""
-    result = funnel(scope)
-    funnels = {row.key: row for row in result.reps}
-    closed = _closed(scope, "owner_id")
-    closed_total = _closed(scope, None).get(None, {})
+    per_rep = stage_figures(scope, "owner")
+    closed, trend = _closed(scope)
+    closed_total = closed.pop(_WHOLE, {})
     acts = _activities(scope, "owner")
     acts_total = sum(acts.values())
     cash_cycle = _cycle_to_cash(scope, "owner")
@@ -228,8 +249,10 @@ def rep_performance(scope: Scope) -> RepPerformance:
     dso = reports.dso(scope.user, scope.start, scope.end, scope.team, scope.owner, currency=scope.currency)
     dso_by_rep = {row.key: row.dso for row in dso.reps}
     weeks = scope.days / 7.0
-    ids = {k for k in [*funnels, *closed, *acts, *cash_cycle, *dso_by_rep] if k is not None}
+    funnel_ids = {k for figures in per_rep.values() for k in figures}
+    ids = {k for k in [*funnel_ids, *closed, *acts, *cash_cycle, *dso_by_rep] if k is not None}
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
+    funnels = {k: _row(k, names.get(k, _("Unassigned")), per_rep) for k in funnel_ids if k is not None}
 
     def row(key: Any, name: str, f: FunnelRow | None, c: dict[str, Any], n: int, cash: Any, d: Any) -> RepRow:
         return RepRow(
@@ -253,7 +276,9 @@ def rep_performance(scope: Scope) -> RepPerformance:
         for k in ids
     ]
     reps.sort(key=lambda r: (r.name, r.id or 0))
-    total = row(None, str(_("Total")), result.total, closed_total, acts_total, cash_total, dso.company.dso)
+    total = row(
+        None, str(_("Total")), _funnel_total(scope, per_rep), closed_total, acts_total, cash_total, dso.company.dso
+    )
     from insights.forms import month_starts
 
     return RepPerformance(
@@ -262,7 +287,7 @@ def rep_performance(scope: Scope) -> RepPerformance:
         reps=reps,
         products=won_by_product(scope),
         months=month_starts(scope.start, scope.end),
-        trend=_trend(scope),
+        trend=trend,
     )
 
 
