@@ -13,19 +13,7 @@ from django.utils.translation import ngettext
 
 from activities.models import Delivery, DeliveryStatus, Notification
 from activities.notify import deliveries_retry
-
-
-class ReadOnly:
-    """Nothing is added, changed or deleted here; every field shows as text."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from ltc.admin import ReadOnly
 
 
 @admin.register(Delivery)

@@ -3,29 +3,10 @@ change only through ``receivables.services`` (with their locks, checks and histo
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from ltc.admin import ReadOnly
 from receivables.models import Allocation, Invoice, InvoiceLine, Payment, WriteOff
-
-
-class ReadOnly:
-    """Nothing is added, changed or deleted here; every field shows as text."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # listed as read-only, fields the model sets itself (allocation and request times) can be shown too
-        return [*super().get_readonly_fields(request, obj), *(getattr(self, "fields", None) or [])]  # type: ignore[misc]
 
 
 class InvoiceLineInline(ReadOnly, admin.TabularInline):
