@@ -19,6 +19,7 @@ from customers.models import CompanySize
 from insights.scope import ACTIVITY, MODES, Scope, visible_people, visible_teams
 from leads.models import Campaign, Grade, Source
 from ltc.money import CURRENCIES
+from ltc.widgets import DateInput, small_select
 
 # Messages tests assert.
 NOT_YOUR_TEAM = _("You cannot see this team's figures; choose one of your teams.")
@@ -36,30 +37,21 @@ def default_period(today: date) -> tuple[date, date]:
     return date(year, month, 1), today
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d", attrs={"class": "form-control form-control-sm"})
-
-
-def _select() -> forms.Select:
-    return forms.Select(attrs={"class": "form-select form-select-sm"})
-
-
 class InsightFilter(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    mode = forms.ChoiceField(label=_("Read the period as"), required=False, choices=MODES, widget=_select())
-    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None, widget=_select())
-    owner = forms.TypedChoiceField(label=_("Rep"), required=False, coerce=int, empty_value=None, widget=_select())
-    source = forms.TypedChoiceField(label=_("Channel"), required=False, coerce=int, empty_value=None, widget=_select())
-    campaign = forms.TypedChoiceField(
-        label=_("Campaign"), required=False, coerce=int, empty_value=None, widget=_select()
+    mode = forms.ChoiceField(label=_("Read the period as"), required=False, choices=MODES, widget=small_select())
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None, widget=small_select())
+    owner = forms.TypedChoiceField(label=_("Rep"), required=False, coerce=int, empty_value=None, widget=small_select())
+    source = forms.TypedChoiceField(
+        label=_("Channel"), required=False, coerce=int, empty_value=None, widget=small_select()
     )
-    grade = forms.ChoiceField(label=_("Grade"), required=False, widget=_select())
-    segment = forms.ChoiceField(label=_("Customer segment"), required=False, widget=_select())
-    currency = forms.ChoiceField(label=_("Currency"), required=False, widget=_select())
+    campaign = forms.TypedChoiceField(
+        label=_("Campaign"), required=False, coerce=int, empty_value=None, widget=small_select()
+    )
+    grade = forms.ChoiceField(label=_("Grade"), required=False, widget=small_select())
+    segment = forms.ChoiceField(label=_("Customer segment"), required=False, widget=small_select())
+    currency = forms.ChoiceField(label=_("Currency"), required=False, widget=small_select())
 
     def __init__(self, data: Any, *, user: Any, today: date | None = None) -> None:
         super().__init__(data)

@@ -16,20 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from activities.models import Kind
 from customers.models import Account
 from ltc.money import CURRENCY_CHOICES
+from ltc.widgets import SELECT, SMALL, DateInput
 from receivables.models import Invoice, InvoiceStatus, Method, Payment
 
 OPEN = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
-SMALL = {"class": "form-control form-control-sm"}
-SELECT = {"class": "form-select form-select-sm"}
 # the customer picker lists at most this many customers; a search narrows it
 CUSTOMERS_SHOWN = 200
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(format="%Y-%m-%d", attrs={**SMALL, **(attrs or {})})
 
 
 def _customers(invoices: QuerySet[Invoice]) -> list[tuple[Any, Any]]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Account
 from ltc.money import CURRENCIES
+from ltc.widgets import DateInput, small_select
 from org.models import User
 from org.selectors import team_list
 from receivables import reports
@@ -27,29 +28,20 @@ from receivables.selectors import invoice_list_visible_to
 HUNDRED = Decimal(100)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d", attrs={"class": "form-control form-control-sm"})
-
-
-def _select() -> forms.Select:
-    return forms.Select(attrs={"class": "form-select form-select-sm"})
-
-
 class ReportFilter(forms.Form):
     """The URL parameters of the receivables pages; each page uses the fields it names."""
 
     as_of = forms.DateField(label=_("As of"), required=False, widget=DateInput())
     start = forms.DateField(label=_("Period from"), required=False, widget=DateInput())
     end = forms.DateField(label=_("Period to"), required=False, widget=DateInput())
-    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None, widget=_select())
-    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None, widget=_select())
-    account = forms.TypedChoiceField(
-        label=_("Customer"), required=False, coerce=int, empty_value=None, widget=_select()
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None, widget=small_select())
+    owner = forms.TypedChoiceField(
+        label=_("Owner"), required=False, coerce=int, empty_value=None, widget=small_select()
     )
-    currency = forms.ChoiceField(label=_("Currency"), required=False, widget=_select())
+    account = forms.TypedChoiceField(
+        label=_("Customer"), required=False, coerce=int, empty_value=None, widget=small_select()
+    )
+    currency = forms.ChoiceField(label=_("Currency"), required=False, widget=small_select())
 
     def __init__(self, data: Any, *, user: Any, fields: tuple[str, ...]) -> None:
         super().__init__(data)

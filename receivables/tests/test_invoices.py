@@ -116,6 +116,6 @@ def test_the_series_steps_over_numbers_a_history_import_brought(org, delivered):
     )
 
     assert (fresh.number, note.number) == ("FP2026-00003", "HC2026-00001")
-    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [  # type: ignore[type-var]
         "FP2026-00001", "FP2026-00003", "HC2026-00001", "fp2026-00002",
     ]  # fmt: skip
