@@ -4,7 +4,6 @@ the same numbers as the API (``insights.value_api``)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,9 +21,8 @@ from insights.customers import (
     receivables_records,
     receivables_summary,
 )
-from insights.funnel import STAGES
-from insights.scope import MODES, Scope
-from insights.views import _filters
+from insights.scope import Scope
+from insights.views import _filters, _page
 from ltc import exports
 
 VALUE_REPORTS = ("receivables", "customers")
@@ -36,34 +34,16 @@ def value_report(name: str, scope: Scope) -> dict[str, Any]:
     return customers_data(customer_value(scope))
 
 
-def _page(request: HttpRequest, name: str, template: str) -> HttpResponse:
-    form = _filters(request)
-    scope = form.scope()
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "scope": scope,
-            "report": value_report(name, scope) if scope is not None else None,
-            "section": name,
-            "query": urlencode(form.shown()),
-            "modes": dict(MODES),
-            "stages": STAGES,
-        },
-    )
-
-
 @login_required
 def receivables_page(request: HttpRequest) -> HttpResponse:
     """Aging, DSO, overdue by owner and collections month by month."""
-    return _page(request, "receivables", "insights/receivables.html")
+    return _page(request, "receivables", "insights/receivables.html", value_report)
 
 
 @login_required
 def customers_page(request: HttpRequest) -> HttpResponse:
     """Customer lifetime value (cash per account over time) and new vs repeat customers."""
-    return _page(request, "customers", "insights/customers.html")
+    return _page(request, "customers", "insights/customers.html", value_report)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,10 +82,14 @@ def _report(name: str, scope: Scope) -> dict[str, Any]:
     return data.reps_data(rep_performance(scope))
 
 
-def _page(request: HttpRequest, name: str, template: str) -> HttpResponse:
+def _page(
+    request: HttpRequest, name: str, template: str, report_of: Callable[[str, Scope], Any] | None = None
+) -> HttpResponse:
+    """A dashboard tab: its filters from the URL and, when they are valid, ``report_of(name, scope)`` (by default
+    this module's funnel, stage-time and rep reports)."""
     form = _filters(request)
     scope = form.scope()
-    report = _report(name, scope) if scope is not None else None
+    report = (report_of or _report)(name, scope) if scope is not None else None
     query = urlencode(form.shown())
     return render(
         request,
